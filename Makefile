@@ -1,0 +1,42 @@
+# tradewatch — every target creates the virtualenv it needs from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SHARED ?= ../shared
+
+.PHONY: install demo test serve eval bench stress system-deps clean-data
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# uv resolves and installs the pinned set in seconds; plain pip is the fallback.
+	($(BIN)/python -m pip install -q uv==0.13.8 && $(BIN)/uv pip install -q --python $(BIN)/python -e '.[test]') \
+	  || $(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/tradewatch daily --demo
+
+test: install system-deps
+	$(BIN)/python -m pytest -q
+
+serve: install
+	$(BIN)/tradewatch serve
+
+eval: install
+	$(BIN)/python benchmarks/eval.py --shared $(SHARED)
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+stress: install system-deps
+	$(BIN)/python benchmarks/stress.py
+
+# Debian packages some tests drive for real (browser, redis); installed only when missing.
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+clean-data:
+	rm -rf data/

@@ -1,0 +1,1 @@
+"""The Scrapy project: sources → requests → Page items → pipelines (clean, extract, store)."""

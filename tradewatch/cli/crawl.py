@@ -1,0 +1,2 @@
+"""`tradewatch crawl` (placeholder until its stage lands)."""
+COMMANDS: list = []

@@ -1,0 +1,2 @@
+"""`tradewatch daily` (placeholder until its stage lands)."""
+COMMANDS: list = []

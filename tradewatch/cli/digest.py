@@ -1,0 +1,2 @@
+"""`tradewatch digest` (placeholder until its stage lands)."""
+COMMANDS: list = []

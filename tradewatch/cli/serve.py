@@ -1,0 +1,2 @@
+"""`tradewatch serve` (placeholder until its stage lands)."""
+COMMANDS: list = []
