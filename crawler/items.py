@@ -17,6 +17,7 @@ class FeedEntry:
     categories: list[str] = field(default_factory=list)
     origin: str = ""                  # "feed" or "sitemap"
     origin_url: str = ""              # the feed/sitemap it came from
+    lastmod: str | None = None        # sitemap <lastmod>, UTC ISO 8601
 
     def to_dict(self) -> dict:
         return asdict(self)

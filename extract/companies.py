@@ -1,22 +1,200 @@
-"""trade_companies: placeholder component (filled in by issue 6)."""
+"""trade_companies: business enterprises named in an article (GUIDELINES, "Companies").
+
+Pipes added by `add_to_pipeline`:
+  company_ruler   an entity_ruler before `ner` (patterns: data/patterns/companies.jsonl):
+                  known firms as ORG (with their country in the entity id), product and
+                  technology terms as PRODUCT ("NAND"), and ministries written in lowercase
+                  ("Ministry of trade, industry and energy") as one ORG.
+  trade_companies separates firms from governments, ministries, agencies, central banks,
+                  courts, parliaments, associations, unions, international bodies,
+                  universities, news sources, products and places, joins the forms one firm
+                  takes in the article, and sets `doc._.companies`:
+                  [{"name", "aliases", "mentions": [{"text", "start", "end"}], "country"}]
+                  (char offsets into doc.text; country ISO alpha-2 or None).
+
+How a name is judged: see `extract.company_evidence` (votes) and
+`extract.company_grouping` (one firm, many forms). All word lists are data files under
+`extract/data/lexicons/`, named in the component's config.
+"""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extract.company_evidence import (
+    COMPANY,
+    acronym_after,
+    context_votes,
+    default_votes,
+    find_candidates,
+    name_votes,
+)
+from extract.company_grouping import company_record, group_candidates, group_verdict
+from extract.company_knowledge import DEFAULT_PATHS, CompanyKnowledge, resolve_path
+
 if not Doc.has_extension("companies"):
     Doc.set_extension("companies", default=None)
 
+RULER_NAME = "company_ruler"
+RULER_PATTERNS = "data/patterns/companies.jsonl"
 
-@Language.factory("trade_companies", default_config={})
-def make_trade_companies(nlp: Language, name: str):
-    def component(doc: Doc) -> Doc:
-        doc._.companies = []
+
+class CompanyFinder:
+    def __init__(self, nlp: Language, name: str, **paths: str):
+        self.name = name
+        self.paths = paths
+        self.known = CompanyKnowledge.from_files(**paths)
+        self._common = _common_words(nlp)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.companies = self.find(doc)
         return doc
 
-    return component
+    def find(self, doc: Doc) -> list[dict]:
+        if not doc.text.strip():
+            return []
+        known = self.known
+        candidates = find_candidates(doc, known)
+        if not candidates:
+            return []
+        headline_end = _headline_end(doc)
+        doc_gpes = {" ".join(e.text.split()) for e in doc.ents if e.label_ == "GPE"}
+        person_words = _person_words(doc, known)
+        for candidate in candidates:
+            candidate.headline = candidate.span.start_char < headline_end
+            name_votes(candidate, known, doc_gpes, self._common)
+        _share_acronym_votes(candidates)
+        firm_names = {c.text for c in candidates if c.best() == (COMPANY, 3) or c.best()[0] == COMPANY}
+        lower_words = {t.text for t in doc if t.is_lower}
+        for candidate in candidates:
+            context_votes(candidate, known, firm_names)
+            default_votes(candidate, known, self._common, person_words, lower_words)
+        # names that are firmly something else, or something else with no word for a firm,
+        # never join a firm's forms
+        loose = [c for c in candidates if not (
+            c.best()[0] not in (None, COMPANY) and (c.best()[1] >= 3 or not any(k == COMPANY for k, _, _ in c.votes)))]
+        records = []
+        for group in group_candidates(loose, known, self._common):
+            if group_verdict(group) != COMPANY:
+                continue
+            if all(c.headline for c in group) and not any(c.best() == (COMPANY, 3) for c in group):
+                continue
+            records.append(company_record(group, known))
+        records.sort(key=lambda r: r["mentions"][0]["start"] if r["mentions"] else 0)
+        return records
+
+
+def _share_acronym_votes(candidates) -> None:
+    """"General System of Preferences (GSP)": the acronym is whatever its expansion is."""
+    by_text: dict[str, list] = {}
+    for candidate in candidates:
+        by_text.setdefault(candidate.text, []).append(candidate)
+    for candidate in candidates:
+        acronym = acronym_after(candidate.span)
+        if acronym:
+            kind, strength = candidate.best()
+            if kind and kind != COMPANY and strength >= 3:
+                for other in by_text.get(acronym, []):
+                    other.vote(kind, strength, f"acronym of {candidate.text}")
+
+
+def _common_words(nlp: Language):
+    """English common-word test from the lemmatizer's word index (when the model has one)."""
+    words: set[str] = set()
+    if "lemmatizer" in nlp.pipe_names or "lemmatizer" in getattr(nlp, "disabled", []):
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+            for entries in table.values():
+                words.update(entries)
+        except (KeyError, AttributeError, ValueError):
+            pass
+
+    def is_common(word: str) -> bool:
+        word = word.lower()
+        return word in words or word.rstrip("s") in words or (word.endswith("ies") and word[:-3] + "y" in words)
+
+    return is_common
+
+
+def _headline_end(doc: Doc) -> int:
+    """End offset of a leading all-capitals title line (Reuters), else 0."""
+    first_line = doc.text.split("\n", 1)[0]
+    letters = [ch for ch in first_line if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) / len(letters) > 0.8:
+        return len(first_line)
+    return 0
+
+
+def _person_words(doc: Doc, known: CompanyKnowledge) -> set[str]:
+    """Lowercased surnames of people in the article ("volcker" from "Paul Volcker") and names
+    seen after a title ("Mr Macaefa")."""
+    words = set()
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        tokens = [t for t in ent if t.is_alpha]
+        if len(tokens) >= 2 and all(t.is_title for t in tokens):
+            words.add(tokens[-1].lower_)
+        if ent.start > 0 and doc[ent.start - 1].lower_.rstrip(".") in known.person_titles:
+            words.add(" ".join(t.lower_.replace(".", "") for t in ent if not t.is_punct))
+    # "Mr Taurel" later in the text makes "Sidney Taurel" a person whatever the model said
+    surnames = {doc[i + 1].lower_ for i in range(len(doc) - 1)
+                if doc[i].lower_.rstrip(".") in {"mr", "mrs", "ms", "dr"} and doc[i + 1].is_title}
+    for ent in doc.ents:
+        tokens = [t for t in ent if t.is_alpha]
+        if 2 <= len(tokens) <= 3 and all(t.is_title for t in tokens) and tokens[-1].lower_ in surnames:
+            words.add(" ".join(t.lower_ for t in tokens))
+    return words
+
+
+@Language.factory(
+    "trade_companies",
+    default_config={
+        "legal_suffixes_path": DEFAULT_PATHS["legal_suffixes_path"],
+        "group_suffixes_path": DEFAULT_PATHS["group_suffixes_path"],
+        "organisations_path": DEFAULT_PATHS["organisations_path"],
+        "cues_path": DEFAULT_PATHS["cues_path"],
+        "country_aliases_path": DEFAULT_PATHS["country_aliases_path"],
+    },
+)
+def make_trade_companies(
+    nlp: Language,
+    name: str,
+    legal_suffixes_path: str,
+    group_suffixes_path: str,
+    organisations_path: str,
+    cues_path: str,
+    country_aliases_path: str,
+) -> CompanyFinder:
+    return CompanyFinder(
+        nlp,
+        name,
+        legal_suffixes_path=legal_suffixes_path,
+        group_suffixes_path=group_suffixes_path,
+        organisations_path=organisations_path,
+        cues_path=cues_path,
+        country_aliases_path=country_aliases_path,
+    )
+
+
+def load_ruler_patterns(path: str | Path = RULER_PATTERNS) -> list[dict]:
+    with open(resolve_path(path), encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
 def add_to_pipeline(nlp: Language) -> None:
     """Add this module's pipes to `nlp` (called by extract.nlp.load_pipeline)."""
-    nlp.add_pipe("trade_companies", last=True)
+    if RULER_NAME not in nlp.pipe_names:
+        where = {"before": "ner"} if "ner" in nlp.pipe_names else {"last": True}
+        ruler = nlp.add_pipe(
+            "entity_ruler", name=RULER_NAME, config={"overwrite_ents": False, "validate": True}, **where
+        )
+        # Phrase patterns only need the tokenizer: keep the model's pipes out of it.
+        others = [pipe for pipe in nlp.pipe_names if pipe != RULER_NAME]
+        with nlp.select_pipes(disable=others):
+            ruler.add_patterns(load_ruler_patterns())
+    if "trade_companies" not in nlp.pipe_names:
+        nlp.add_pipe("trade_companies", last=True)

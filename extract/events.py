@@ -1,22 +1,634 @@
-"""trade_events: placeholder component (filled in by issue 6)."""
+"""trade_events: trade-policy events (GUIDELINES "Policy events") as `doc._.events`.
+
+Pipes added by `add_to_pipeline` (no dependency parse is available, so everything works
+on token patterns, POS/lemmas, sentence windows and the NER):
+  trade_jurisdictions  countries / blocs / bodies → doc.spans["jurisdictions"]
+  event_ruler          measure cues (data/patterns/events.jsonl) → doc.spans["trade_event_cues"]
+  event_status_ruler   status cues (data/patterns/events_status.jsonl) → doc.spans["trade_event_status"]
+  trade_events         cue + actor + targets + status per sentence, merged per (type, actor)
+
+The rules (roles of jurisdictions, status defaults, confidence weights) live in
+data/lexicons/event_rules.toml, products → HS chapters in data/lexicons/hs_chapters.csv.
+"""
 from __future__ import annotations
 
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from extract import jurisdictions as _jurisdictions  # noqa: F401  (registers trade_jurisdictions)
+from extract.event_hs import HsLexicon, HsMatch, load_hs_lexicon
+from extract.event_rules import EventRules
+from extract.jurisdictions import data_path, space_tolerant
 
 if not Doc.has_extension("events"):
     Doc.set_extension("events", default=None)
 
+CUE_KEY = "trade_event_cues"
+STATUS_KEY = "trade_event_status"
+JURISDICTION_KEY = "jurisdictions"
+BLOCK_LABEL = "none"
 
-@Language.factory("trade_events", default_config={})
-def make_trade_events(nlp: Language, name: str):
-    def component(doc: Doc) -> Doc:
-        doc._.events = []
+
+@dataclass
+class Mention:
+    """One sentence's statement of a measure, before merging."""
+    type: str
+    actor: str
+    actor_source: str  # agent | sentence | context | salience
+    targets: list[str]
+    status: str
+    status_explicit: bool
+    product: str
+    hs_chapters: list[str]
+    sentence: Span
+    announced: str | None
+    effective: str | None
+    confidence: float
+    cue: Span = field(repr=False)
+
+
+@dataclass
+class Article:
+    """What one document offers the rules: its spans, cut into sentence windows."""
+    doc: Doc
+    cues: list[Span]  # measure cues, blocked ones included (status words may belong to them)
+    statuses: list[Span]
+    places: list[Span]
+    hs_matches: list[HsMatch]
+    windows: list[Span]
+    has_headline: bool
+    salient: str | None = None
+
+
+class TradeEvents:
+    def __init__(self, nlp: Language, rules: EventRules, hs: HsLexicon, cue_key: str, status_key: str,
+                 jurisdiction_key: str, threshold: float):
+        self.rules = rules
+        self.hs = hs
+        self.cue_key = cue_key
+        self.status_key = status_key
+        self.jurisdiction_key = jurisdiction_key
+        self.threshold = threshold
+
+    # --- per document -------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        all_cues = filter_spans(list(doc.spans.get(self.cue_key, [])))
+        cues = [s for s in all_cues if s.label_ != BLOCK_LABEL]
+        if not cues:
+            doc._.events = []
+            return doc
+        places = list(doc.spans.get(self.jurisdiction_key, []))
+        windows, has_headline = _sentence_windows(doc)
+        article = Article(doc, all_cues, list(doc.spans.get(self.status_key, [])), places,
+                          self.hs.matches(doc), windows, has_headline)
+        article.salient = self._salient_jurisdiction(doc, places, windows, has_headline)
+        mentions: list[Mention] = []
+        reported: dict[str, Mention] = {}  # first body mention of each type, for "the levy" later on
+        for index, window in enumerate(windows):
+            in_window = [c for c in cues if c.start >= window.start and c.end <= window.end]
+            if not in_window:
+                continue
+            window_places = [p for p in places if p.start >= window.start and p.end <= window.end]
+            in_window = [c for c in self._drop_agenda(in_window) if not self._is_negated(doc, c, window)]
+            labels = {c.label_ for c in in_window}
+            in_window = [c for c in in_window if self.rules.absorb.get(c.label_) not in labels]
+            context = self._context_actor(places, windows, index, has_headline)
+            found: list[Mention] = []
+            for cue in in_window:
+                new = self._mentions(article, cue, window, has_headline and index == 0, window_places, context)
+                earlier = reported.get(cue.label_)
+                if earlier is not None and self._is_anaphoric(doc, cue, window):
+                    for mention in new:
+                        mention.actor = earlier.actor
+                        mention.targets = mention.targets or list(earlier.targets)
+                found.extend(new)
+            found = self._one_per_actor(found)
+            for mention in found:
+                if not (has_headline and index == 0):
+                    reported.setdefault(mention.type, mention)
+            mentions.extend(found)
+        if has_headline:
+            mentions = self._headline_yields(mentions, windows)
+        doc._.events = [e for e in self._merge(mentions) if e["confidence"] >= self.threshold]
         return doc
 
-    return component
+    def _headline_yields(self, mentions: list[Mention], windows: list[Span]) -> list[Mention]:
+        """A headline summarises the body: where the body states the same type of measure,
+        its sentence (with who acts on whom) is the better source."""
+        if len(windows) < 2:
+            return mentions
+        headline_end = windows[0].end
+        body_types = {m.type for m in mentions if m.cue.start >= headline_end}
+        return [m for m in mentions if m.cue.start >= headline_end or m.type not in body_types
+                or m.type in self.rules.party_types]
+
+    def _is_negated(self, doc: Doc, cue: Span, window: Span) -> bool:
+        """"not more trade sanctions", "no import quotas": a measure said not to exist."""
+        before = cue.start - 1
+        while before >= window.start and (doc[before].is_space or doc[before].pos_ == "ADJ"
+                                          or doc[before].lower_ in self.rules.negation_skip):
+            before -= 1
+        return before >= window.start and doc[before].lower_ in self.rules.negators
+
+    def _is_anaphoric(self, doc: Doc, cue: Span, window: Span) -> bool:
+        """"the levy", "these tariffs": a definite mention of a measure already reported."""
+        if any(t.pos_ == "PROPN" for t in cue) or self._cue_actor(doc, cue, window):
+            return False  # "the Uruguay round" names its own measure
+        before = cue.start - 1
+        while before >= window.start and (doc[before].is_space or doc[before].pos_ in ("ADJ", "NUM")):
+            before -= 1
+        return before >= window.start and doc[before].lower_ in self.rules.anaphora_determiners
+
+    def _drop_agenda(self, cues: list[Span]) -> list[Span]:
+        """"negotiations on agriculture to reduce farm subsidies": the subsidies are the agenda."""
+        agenda = [c for c in cues if c.label_ in self.rules.agenda_types]
+        if not agenda:
+            return cues
+        first = min(c.start for c in agenda)
+        return [c for c in cues if c.label_ in self.rules.agenda_types or c.start < first]
+
+    def _one_per_actor(self, found: list[Mention]) -> list[Mention]:
+        """A sentence states one measure per actor; agreements (with parties) are kept apart."""
+        rules = self.rules
+        rank = {kind: i for i, kind in enumerate(rules.type_priority)}
+        best: dict[str, Mention] = {}
+        kept = []
+        for mention in found:
+            if mention.type in rules.party_types:
+                kept.append(mention)
+                continue
+            current = best.get(mention.actor)
+            key = (mention.cue.id_ != "strong", rank.get(mention.type, 99), mention.cue.start)
+            if current is None or key < (current.cue.id_ != "strong", rank.get(current.type, 99), current.cue.start):
+                best[mention.actor] = mention
+        return kept + list(best.values())
+
+    # --- one cue → one or more mentions -------------------------------------------------
+    def _mentions(self, article: Article, cue, window, is_headline, window_places, context):
+        rules = self.rules
+        doc, places, salient = article.doc, article.places, article.salient
+        kind = cue.label_
+        roles = self._roles(doc, window_places, window)
+        conf = rules.confidence
+        status, explicit = self._status(cue, window, article)
+        product, hs_chapters = self._product(doc, cue, window, article.hs_matches)
+        announced, effective = self._dates(doc, cue, window, status)
+        base = conf["base"] + (conf["strong_cue"] if cue.id_ == "strong" else 0.0)
+        base += conf["explicit_status"] if explicit else 0.0
+        base += conf["headline"] if is_headline else 0.0
+
+        def make(actor, source, targets):
+            score = base + {"agent": conf["actor_in_sentence"], "sentence": conf["actor_in_sentence"],
+                            "context": conf["actor_from_context"]}.get(source, 0.0)
+            return Mention(kind, actor, source, targets, status, explicit, product, hs_chapters, window,
+                           announced, effective, min(score, 0.99), cue)
+
+        if kind in rules.party_types:
+            cue_actor = self._cue_actor(doc, cue, window)
+            if cue_actor:
+                # "the Uruguay round", "an international coffee agreement": multilateral.
+                return [make(cue_actor[0], "sentence", [])]
+            parties = self._pair_parties(doc, cue, window, places) or self._parties(roles, cue)
+            if not parties:
+                return [make(*context, []) ] if context else ([make(salient, "salience", [])] if salient else [])
+            first = parties[0]
+            forum_in_cue = any(p.start >= cue.start and p.end <= cue.end and p.label_ in rules.forum_codes
+                               for p, _ in roles)
+            if forum_in_cue and first not in rules.forum_codes:
+                first = next(p.label_ for p, _ in roles if p.start >= cue.start and p.end <= cue.end
+                             and p.label_ in rules.forum_codes)
+                parties = [first] + [code for code in parties if code != first]
+            if first in rules.forum_codes and len(parties) > 1:
+                # The body is where members and applicants meet: each of them is an actor.
+                return [make(code, "sentence", [first]) for code in parties[1:] if code not in rules.forum_codes]
+            return [make(first, "sentence", parties[1:])]
+
+        roles = [(p, self._agent_role(p, r, cue)) for p, r in roles]
+        hit = {p.label_ for p, role in roles if role in ("target", "petitioner")}
+        actor, source = self._cue_actor(doc, cue, window) or self._actor(doc, roles, cue, window)
+        if actor is None:
+            # The one hit by a measure is never the one taking it.
+            context = context if context and context[0] not in hit else None
+            salient = salient if salient not in hit else None
+            later = self._later_actor(roles, cue)
+            if salient and self._names_home_government(window):
+                actor, source = salient, "salience"
+            elif context:
+                actor, source = context
+            elif salient:
+                actor, source = salient, "salience"
+            elif later:
+                actor, source = later, "sentence"
+            else:
+                return []
+        targets = []
+        for place, role in roles:
+            code = place.label_
+            if role in ("target", "goods", "petitioner") and code != actor and code not in rules.forum_codes:
+                if code not in targets:
+                    targets.append(code)
+        return [make(actor, source, targets)]
+
+    def _agent_role(self, place: Span, role: str, cue: Span) -> str:
+        """"tariffs imposed by the U.S.": an agent right after the measure takes it; one before
+        it is just a name in the sentence; one far after it did something else."""
+        if role != "agent":
+            return role
+        if place.end <= cue.start:
+            return "neutral"
+        return role if place.start - cue.end <= self.rules.agent_distance else "other"
+
+    def _names_home_government(self, window: Span) -> bool:
+        """"the government will insure ...", "minister Li Mo said": the article's own country."""
+        return any(t.lower_ in self.rules.home_government_words for t in window)
+
+    def _roles(self, doc: Doc, places: list[Span], window: Span) -> list[tuple[Span, str]]:
+        """Role of each mention; a mention right after another ("U.S. Trade Representative
+        Clayton Yeutter", "Japanese Prime Minister Nakasone") shares that one's role."""
+        roles: list[tuple[Span, str]] = []
+        for place in places:
+            if roles:
+                previous, role = roles[-1]
+                between = [t for t in doc[previous.end:place.start] if not t.is_space]
+                if previous.end <= place.start and len(between) <= 3 and all(
+                        t.pos_ == "PROPN" or t.text in ("(", ")", ",") for t in between):
+                    roles.append((place, role))
+                    continue
+            roles.append((place, self._role(doc, place, window)))
+        return roles
+
+    def _role(self, doc: Doc, place: Span, window: Span) -> str:
+        """agent | target | goods | petitioner | government | other | neutral, from the words around a mention."""
+        rules = self.rules
+        before = place.start - 1
+        # "by President Reagan": titles between the preposition and the name are skipped too.
+        while before >= window.start and (doc[before].is_space or doc[before].lower_ in rules.skip_before
+                                          or doc[before].pos_ == "DET" or doc[before].lower_ in rules.title_words):
+            before -= 1
+        previous = doc[before].lower_ if before >= window.start else ""
+        if previous in rules.actor_prepositions:
+            verb = before - 1
+            while verb >= window.start and (doc[verb].is_space or doc[verb].pos_ == "ADV"):
+                verb -= 1
+            # "products requested by Washington": the one asking, not the one acting.
+            if verb >= window.start and doc[verb].lemma_.lower() in rules.request_verbs:
+                return "petitioner"
+            return "agent"
+        if previous in rules.target_prepositions:
+            return "target"
+        if previous in rules.location_prepositions and place.id_ in ("name", "short", "capital"):
+            return "location"
+        following = [t for t in doc[place.end:min(place.end + 8, window.end)] if not t.is_space]
+        if following and following[0].lower_ in ("'s", "'"):
+            following = following[1:]
+        # "Beijing has been threatened with sanctions": the subject of a passive is hit.
+        passive = False
+        for token in following[:4]:
+            if token.lower_ in rules.passive_auxiliaries or token.pos_ == "ADV":
+                passive = passive or token.lemma_.lower() == "be"
+                continue
+            if passive and token.tag_ == "VBN" and token.lower_ not in ("said", "told"):
+                return "target"
+            break
+        if following and following[0].lower_ in rules.speech_verbs:
+            return "government"
+        # Look at the head of the noun phrase the mention modifies ("Japanese electronic exports").
+        for token in following[:3]:
+            if token.pos_ not in ("NOUN", "PROPN", "ADJ") and token.lower_ not in rules.goods_nouns:
+                break
+            lemma, lower = token.lemma_.lower(), token.lower_
+            if lemma in rules.government_nouns or lower in rules.government_nouns:
+                return "government"
+            if lemma in rules.petitioner_nouns or lower in rules.petitioner_nouns:
+                return "petitioner"
+            if lemma in rules.non_actor_nouns or lower in rules.non_actor_nouns:
+                return "other"
+            if lemma in rules.goods_nouns or lower in rules.goods_nouns:
+                # A body has no goods of its own: "ICO producers" are its members.
+                return "neutral" if place.label_ in rules.forum_codes else "goods"
+        return "neutral"
+
+    def _cue_actor(self, doc: Doc, cue: Span, window: Span) -> tuple[str, str] | None:
+        """"international coffee export quotas": a word just before the cue names a body."""
+        for token in doc[max(window.start, cue.start - 3):cue.end]:
+            code = self.rules.cue_actor_words.get(token.lower_)
+            if code:
+                return code, "sentence"
+        return None
+
+    def _actor(self, doc, roles, cue, window) -> tuple[str | None, str]:
+        rules = self.rules
+        for place, role in roles:
+            if self._agent_role(place, role, cue) == "agent":
+                return place.label_, "agent"
+        if cue.label_ in rules.complainant_types:
+            # "a U.S. complaint": the side complaining brings the case.
+            for place, role in roles:
+                if role == "petitioner" and place.label_ not in rules.forum_codes:
+                    return place.label_, "sentence"
+        candidates = [(p, r) for p, r in roles if r in ("government", "neutral") and p.id_ in rules.actor_kinds]
+        before = [p for p, _ in candidates if p.end <= cue.start]
+        if before:
+            return before[-1].label_, "sentence"
+        inside = [p for p, _ in candidates if p.start >= cue.start and p.end <= cue.end]
+        if inside:
+            return inside[0].label_, "sentence"
+        # After the cue only a speaker or an institution acts ("..., the EU warned").
+        after = [p for p, r in candidates if p.start >= cue.end and r == "government"]
+        if after:
+            return after[0].label_, "sentence"
+        # "protectionist legislation in the U.S.": a place is the actor only when nothing else is.
+        located = [p for p, r in roles if r == "location" and abs(p.start - cue.end) <= 4]
+        if located:
+            return located[0].label_, "sentence"
+        return None, ""
+
+    def _later_actor(self, roles, cue) -> str | None:
+        after = [p for p, r in roles if p.start >= cue.end and r == "neutral" and p.id_ in self.rules.actor_kinds]
+        return after[0].label_ if after else None
+
+    def _pair_parties(self, doc, cue, window, places) -> list[str]:
+        """"a trade deal between the two countries": the last two jurisdictions named before."""
+        words = [t.lower_ for t in doc[max(window.start, cue.start - 6):min(window.end, cue.end + 6)] if not t.is_space]
+        if not any(tuple(words[i:i + len(p)]) == p for p in self.rules.pair_phrases for i in range(len(words))):
+            return []
+        codes: list[str] = []
+        for place in reversed([p for p in places if p.end <= cue.start]):
+            if place.label_ not in codes and place.label_ not in self.rules.forum_codes:
+                codes.append(place.label_)
+            if len(codes) == 2:
+                break
+        if len(codes) < 2:
+            return []
+        first_seen = {code: min(p.start for p in places if p.label_ == code) for code in codes}
+        return sorted(codes, key=first_seen.get)
+
+    def _parties(self, roles, cue) -> list[str]:
+        """Parties to an agreement, in the order named; a "China-U.S." compound next to the cue
+        comes first, and so does an applicant ("China's admission", "admission of China")."""
+        roles = [(p, r) for p, r in roles if r != "location"]
+        doc = cue.doc
+        attached = [p for p, _ in roles if (p.start >= cue.start and p.end <= cue.end and p.label_ not in self.rules.forum_codes)
+                    or (p.end + 1 == cue.start and doc[p.end].lower_ in ("'s", "'"))]
+        if attached:
+            rest = [p for p, _ in roles if p.label_ != attached[0].label_]
+            roles = [(attached[0], "neutral")] + [(p, "neutral") for p in rest]
+        # "China-U.S. Textile agreement": named right before the cue, nothing but names between.
+        near = [p for p, _ in roles
+                if (p.end <= cue.start and cue.start - p.end <= 2
+                    and all(t.pos_ in ("PROPN", "ADJ", "NOUN") or t.text == "-" for t in doc[p.end:cue.start]))
+                or (p.start >= cue.start and p.end <= cue.end)]
+        ordered = near if len({p.label_ for p in near}) > 1 else [p for p, _ in roles]
+        parties: list[str] = []
+        for place in ordered:
+            if place.label_ not in parties:
+                parties.append(place.label_)
+        if ordered is near:
+            for place, _ in roles:
+                if place.label_ not in parties:
+                    parties.append(place.label_)
+        return parties
+
+    def _context_actor(self, places, windows, index, has_headline: bool) -> tuple[str, str] | None:
+        """The last actor-like jurisdiction of the preceding sentences (not the headline)."""
+        rules = self.rules
+        for back in range(index - 1, max(0, index - rules.context_sentences) - 1, -1):
+            if back == 0 and has_headline:
+                break
+            window = windows[back]
+            in_window = [p for p in places if p.start >= window.start and p.end <= window.end]
+            found = [p for p, role in self._roles(window.doc, in_window, window)
+                     if p.id_ in rules.actor_kinds and role in ("government", "neutral")]
+            if found:
+                return found[-1].label_, "context"
+        return None
+
+    def _status(self, cue, window, article: Article) -> tuple[str, bool]:
+        rules = self.rules
+        allowed = rules.allowed_status.get(cue.label_, frozenset())
+        best = None
+        for span in article.statuses:
+            if span.start < window.start or span.end > window.end or span.label_ not in allowed:
+                continue
+            if span.end <= cue.start:
+                distance = cue.start - span.end
+            elif span.start >= cue.end:
+                distance = span.start - cue.end
+            else:
+                distance = rules.inside_cue_distance
+            if distance > rules.status_window or self._closer_cue(span, cue, distance, article.cues):
+                continue
+            rank = rules.status_priority.index(span.label_) if span.label_ in rules.status_priority else 99
+            # The longer of two cues at the same place wins ("would lift" over "lift").
+            key = (distance, -(span.end - span.start), rank)
+            if best is None or key < best[0]:
+                best = (key, span.label_)
+        if best is None:
+            return rules.default_status[cue.label_], False
+        return best[1], True
+
+    @staticmethod
+    def _closer_cue(status: Span, cue: Span, distance: int, cues: list[Span]) -> bool:
+        """"cut import tariffs and lift foreign exchange controls": "lift" belongs to the controls."""
+        for other in cues:
+            if other is cue or other.start == cue.start or other.sent != cue.sent:
+                continue
+            if status.start >= other.start and status.end <= other.end:
+                return distance > 0 or not (status.start >= cue.start and status.end <= cue.end)
+            gap = other.start - status.end if status.end <= other.start else status.start - other.end
+            if 0 <= gap < distance:
+                return True
+        return False
+
+    def _product(self, doc, cue, window, hs_matches: list[HsMatch]) -> tuple[str, list[str]]:
+        rules = self.rules
+        # Goods named in the cue or within a few tokens of it, nearest first.
+        near = [m for m in hs_matches if m.start >= window.start and m.end <= window.end
+                and (cue.start - 4 <= m.start < cue.end + rules.product_max_tokens)]
+        phrase = self._phrase_after(doc, cue, window)
+        if phrase is not None:
+            chapters = HsLexicon.chapters_within(hs_matches, phrase.start, phrase.end)
+            if chapters or not near:
+                return " ".join(phrase.text.split()), chapters
+        if near:
+            best = min(near, key=lambda m: 0 if cue.start <= m.start < cue.end else min(abs(m.start - cue.end), abs(cue.start - m.end)))
+            return " ".join(doc[best.start:best.end].text.split()), list(best.chapters)
+        return "", []
+
+    def _phrase_after(self, doc, cue, window) -> Span | None:
+        rules = self.rules
+        i = cue.end
+        while i < window.end and doc[i].is_space:
+            i += 1
+        if i >= window.end or doc[i].lower_ not in rules.product_lead_in:
+            return None
+        i += 1
+        while i < window.end and (doc[i].pos_ in ("DET", "NUM", "SPACE") or doc[i].lower_ in ("some", "about", "all")):
+            i += 1
+        start = i
+        while i < window.end and i - start < rules.product_max_tokens:
+            token = doc[i]
+            if token.lower_ in rules.product_stop or not (
+                    token.pos_ in ("NOUN", "PROPN", "ADJ", "CCONJ") or token.is_space or token.text in ("-", ",")):
+                break
+            i += 1
+        while i > start and (doc[i - 1].pos_ == "CCONJ" or doc[i - 1].is_punct or doc[i - 1].is_space):
+            i -= 1
+        return doc[start:i] if i > start else None
+
+    def _dates(self, doc, cue, window, status) -> tuple[str | None, str | None]:
+        rules = self.rules
+        dates = [e for e in doc.ents if e.label_ == "DATE" and e.start >= window.start and e.end <= window.end]
+        announced = effective = None
+        for date in dates:
+            previous = doc[date.start - 1].lower_ if date.start > window.start else ""
+            if previous in rules.effective_markers and effective is None:
+                effective = date.text
+        if effective is None and status in ("in_effect", "lifted"):
+            close = [d for d in dates if abs(d.start - cue.end) <= 8 or abs(cue.start - d.end) <= 8]
+            if close:
+                effective = close[0].text
+        verbs = [t.i for t in window if t.lemma_.lower() in rules.announced_verbs]
+        for date in dates:
+            if date.text != effective and any(abs(date.start - v) <= 4 for v in verbs):
+                announced = date.text
+                break
+        return announced, effective
+
+    def _salient_jurisdiction(self, doc: Doc, places, windows, has_headline: bool) -> str | None:
+        """The country the article is about: most often named as one acting (not hit, not
+        goods), headline counted twice; bodies excluded."""
+        counts: Counter[str] = Counter()
+        for index, window in enumerate(windows):
+            in_window = [p for p in places if p.start >= window.start and p.end <= window.end]
+            for place, role in self._roles(doc, in_window, window):
+                if place.label_ not in self.rules.forum_codes and role in ("government", "neutral", "agent"):
+                    counts[place.label_] += 2 if has_headline and index == 0 else 1
+        if not counts:
+            return None
+        ranked = counts.most_common(2) + [("", 0)]
+        return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+    # --- merging ------------------------------------------------------------------------
+    def _merge(self, mentions: list[Mention]) -> list[dict]:
+        rules = self.rules
+        groups: dict[tuple[str, str], list[Mention]] = {}
+        for mention in mentions:
+            groups.setdefault((mention.type, mention.actor), []).append(mention)
+        # Agreements are symmetric: "Japan/U.S. talks" and "U.S. talks with Japan" are one.
+        agreement_keys = sorted((k for k in groups if k[0] in rules.party_types),
+                                key=lambda k: min(m.cue.start for m in groups[k]))
+        for index, key in enumerate(agreement_keys):
+            if key not in groups:
+                continue
+            parties = {key[1]} | {t for m in groups[key] for t in m.targets}
+            for other in agreement_keys[index + 1:]:
+                if other in groups and other[0] == key[0]:
+                    other_parties = {other[1]} | {t for m in groups[other] for t in m.targets}
+                    if other[1] in parties:
+                        groups[key].extend(groups.pop(other))
+        for (kind, actor), group in list(groups.items()):
+            into = rules.absorb.get(kind)
+            if into and (into, actor) in groups:
+                groups[(into, actor)].extend(group)
+                del groups[(kind, actor)]
+        events = []
+        for (kind, actor), group in groups.items():
+            group.sort(key=lambda m: m.cue.start)
+            lead = max(group, key=lambda m: (m.type == kind and m.actor == actor, m.confidence))
+            explicit = [m for m in group if m.status_explicit]
+            status_from = lead if lead.status_explicit else (explicit[0] if explicit else lead)
+            status = status_from.status
+            if status not in rules.allowed_status.get(kind, {status}):
+                status = rules.default_status[kind]
+            targets = lead.targets or next((m.targets for m in group if m.targets), [])
+            product_from = lead if lead.product else next((m for m in group if m.product), lead)
+            confidence = lead.confidence + (rules.confidence["repeated"] if len(group) > 1 else 0.0)
+            sentence = lead.sentence
+            events.append({
+                "type": kind,
+                "actor": actor,
+                "targets": list(targets),
+                "status": status,
+                "product": product_from.product,
+                "evidence": sentence.text.strip(),
+                "start": sentence.start_char + (len(sentence.text) - len(sentence.text.lstrip())),
+                "end": sentence.end_char - (len(sentence.text) - len(sentence.text.rstrip())),
+                "hs_chapters": list(product_from.hs_chapters),
+                "announced": next((m.announced for m in group if m.announced), None),
+                "effective": next((m.effective for m in group if m.effective), None),
+                "confidence": round(min(confidence, 0.99), 3),
+            })
+        events.sort(key=lambda e: e["start"])
+        return events
+
+
+HEADLINE_MAX_TOKENS = 40
+
+
+def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
+    """Sentences, also cut at the blank line after the headline so it never runs into the body;
+    and whether the text has a headline (the first window) at all."""
+    boundary = next((t.i for t in doc[:HEADLINE_MAX_TOKENS] if t.is_space and "\n\n" in t.text), None)
+    # A headline has no closing full stop; a first paragraph does.
+    if boundary is not None and doc[:boundary].text.rstrip()[-1:] in (".", "!", "?", '"'):
+        boundary = None
+    windows = []
+    for sent in doc.sents:
+        if boundary is not None and sent.start < boundary < sent.end:
+            windows.extend(w for w in (doc[sent.start:boundary], doc[boundary + 1:sent.end]) if len(w))
+        else:
+            windows.append(sent)
+    return windows, boundary is not None
+
+
+def _read_patterns(path: Path) -> list[dict]:
+    """Span-ruler patterns from JSONL, made to match across the line breaks of wire text."""
+    patterns = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                pattern = json.loads(line)
+                if isinstance(pattern["pattern"], list):
+                    pattern["pattern"] = space_tolerant(pattern["pattern"])
+                patterns.append(pattern)
+    return patterns
+
+
+@Language.factory(
+    "trade_events",
+    default_config={
+        "rules": "lexicons/event_rules.toml",
+        "hs_lexicon": "lexicons/hs_chapters.csv",
+        "cue_key": CUE_KEY,
+        "status_key": STATUS_KEY,
+        "jurisdiction_key": JURISDICTION_KEY,
+        "threshold": None,
+    },
+)
+def make_trade_events(nlp: Language, name: str, rules: str, hs_lexicon: str, cue_key: str, status_key: str,
+                      jurisdiction_key: str, threshold: float | None):
+    loaded = EventRules.from_toml(data_path(rules))
+    lexicon = HsLexicon(nlp, load_hs_lexicon(data_path(hs_lexicon)))
+    if threshold is None:
+        threshold = loaded.confidence["threshold"]
+    return TradeEvents(nlp, loaded, lexicon, cue_key, status_key, jurisdiction_key, float(threshold))
 
 
 def add_to_pipeline(nlp: Language) -> None:
     """Add this module's pipes to `nlp` (called by extract.nlp.load_pipeline)."""
+    if "trade_jurisdictions" not in nlp.pipe_names:
+        nlp.add_pipe("trade_jurisdictions", last=True)
+    for name, key, patterns in (
+        ("event_ruler", CUE_KEY, "patterns/events.jsonl"),
+        ("event_status_ruler", STATUS_KEY, "patterns/events_status.jsonl"),
+    ):
+        ruler = nlp.add_pipe("span_ruler", name=name, last=True, config={"spans_key": key, "overwrite": True})
+        ruler.add_patterns(_read_patterns(data_path(patterns)))
     nlp.add_pipe("trade_events", last=True)

@@ -6,8 +6,6 @@ import sys
 
 import click
 
-from tradewatch.extraction import extract_jsonl
-
 
 @click.command("extract")
 @click.option("--jsonl", is_flag=True, required=True, help='Read {"id","title","text"} or {"id","html"} lines.')
@@ -16,6 +14,8 @@ from tradewatch.extraction import extract_jsonl
 @click.option("--processes", "n_process", type=int, default=1, show_default=True, help="Worker processes for spaCy.")
 def extract_command(jsonl: bool, input_file, model: str | None, n_process: int) -> None:
     """Write one {"id","figures","companies","events"} line per input line."""
+    from tradewatch.extraction import extract_jsonl  # spaCy loads only for this command
+
     for result in extract_jsonl(input_file, model=model, n_process=n_process):
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -30,5 +30,36 @@ any step can be re-run without duplicating rows.
     kb.log_failure(run_id, url, reason, source=None) -> None
     kb.update_run(run_id, **counts) -> None
     kb.finish_run(run_id, status, **counts) -> None
+
+Extensions (same rules):
+
+    # ids: the same functions the store uses, for callers that need a key before writing
+    canonical_url(url) -> str                          # lower-case host, no fragment/tracking params, sorted query
+    article_id(url) -> str                             # == the id save_article returns for that URL
+
+    kb.mark_seen(..., status="retry")                  # recorded, but is_seen() stays False (transient failure)
+    kb.save_articles_batch([{"article": ..., "source": ..., "fetched_at": ..., "content_hash": ..., ...}]) -> [ids]
+    kb.save_extractions([(article_id, record), ...], extractor_version) -> n   # one transaction
+    kb.pending_extraction(version, since="2026-11-01", force=False)            # filter / re-extract all
+    kb.article(article_id) -> dict | None
+    kb.run(run_id) -> dict | None                      # counts decoded from JSON
+    kb.counts() -> {"articles": n, "figures": n, ...}  # rows per main table, for summaries
+    kb.was_sent(watchlist, item_key) -> bool           # digests_sent
+    kb.sent_keys(watchlist) -> set[str]
+    kb.mark_sent(watchlist, item_keys, sent_at=None)
+    kb.drop_raw_html(older_than_days) -> n             # retention: raw HTML only, text and derived rows stay
+    kb.transaction()                                   # context manager: BEGIN IMMEDIATE … COMMIT (nests)
+    kb.db / kb.conn                                    # sqlite_utils.Database / sqlite3.Connection, for reads
+    kb.close(); with KnowledgeBase(path) as kb: ...
+
+Cross-article identity: `events` holds one row per real-world measure (same type, actor
+and targets, similar product, dates within a few weeks); every report is an
+`event_mentions` row, and `events.outlets_count` says how many sources carry it.
+`companies` holds one row per firm across the knowledge base (aliases merged), resolved
+by `extract.canonical_names.CompanyResolver` when present.
+
+Schema: `tradewatch.store.migrations` (versioned; `schema_version` table).
 """
+from tradewatch.store.ids import article_id, canonical_url  # noqa: F401
 from tradewatch.store.knowledge_base import KnowledgeBase  # noqa: F401
+from tradewatch.store.migrations import LATEST as SCHEMA_VERSION  # noqa: F401

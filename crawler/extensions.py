@@ -1,0 +1,103 @@
+"""The run's shared state for every component of one crawler: knowledge base, run id, counts.
+
+Components reach it with `RunRecorder.of(crawler)`; it is the only object that writes the
+run log, so every failure lands there with its URL and reason.
+"""
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+STAT_PREFIX = "tradewatch/"
+MAX_LISTED_FAILURES = 200
+
+
+class RunRecorder:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("TRADEWATCH_DB")
+        self.run_id = crawler.settings.get("TRADEWATCH_RUN_ID")
+        self.recrawl = crawler.settings.getbool("TRADEWATCH_RECRAWL")
+        self._kb = None
+        self.failures: list[dict] = []
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+        crawler.signals.connect(self.dropped, signal=signals.request_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls.of(crawler)
+
+    @classmethod
+    def of(cls, crawler) -> "RunRecorder":
+        recorder = getattr(crawler, "_tradewatch_recorder", None)
+        if recorder is None:
+            recorder = cls(crawler)
+            crawler._tradewatch_recorder = recorder
+        return recorder
+
+    @property
+    def kb(self):
+        if self._kb is None:
+            from tradewatch.store import KnowledgeBase
+
+            self._kb = KnowledgeBase(self.db_path)
+        return self._kb
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(STAT_PREFIX + key, n)
+
+    def should_fetch(self, url: str) -> bool:
+        """False when the article is already stored (or failed for good) and re-crawl is off."""
+        if self.recrawl:
+            return True
+        if self.kb.is_seen(canonical_url(url)):
+            self.count("skipped_seen")
+            return False
+        return True
+
+    def failure(self, url: str, reason: str, *, source: str | None = None, permanent: bool = False,
+                counted_as: str = "pages_failed") -> None:
+        """Write one failure to the run log; a permanent one also marks the URL seen."""
+        logger.warning("crawl failure %s: %s", url, reason)
+        self.count(counted_as)
+        self.count("failures")
+        if len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures.append({"url": url, "reason": reason, "source": source})
+        try:
+            if self.run_id is not None:
+                self.kb.log_failure(self.run_id, url, reason, source=source)
+            if permanent:
+                self.kb.mark_seen(canonical_url(url), source=source or "", status="failed",
+                                  reason=reason, run_id=self.run_id)
+        except Exception:  # the run log must never stop the crawl
+            logger.exception("could not record failure for %s", url)
+
+    def dropped(self, request, spider=None):
+        """The dupefilter dropped a request. For a redirect target that means a loop."""
+        chain = request.meta.get("redirect_urls")
+        if chain:
+            self.failure(chain[0], f"redirect loop: {' -> '.join(chain + [request.url])}",
+                         source=request.meta.get("source"),
+                         counted_as="pages_failed" if request.meta.get("kind") == "page" else "sources_failed")
+
+    def stats(self) -> dict:
+        """Our counters without the prefix, plus the failure list."""
+        raw = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        out = {k[len(STAT_PREFIX):]: v for k, v in raw.items() if k.startswith(STAT_PREFIX)}
+        out["failure_list"] = list(self.failures)
+        out["requests_total"] = raw.get("downloader/request_count", 0)
+        out["responses_total"] = raw.get("downloader/response_count", 0)
+        out["finish_reason"] = raw.get("finish_reason")
+        return out
+
+    def close(self, spider=None, reason=None):
+        self.final_stats = self.stats()
+        if self._kb is not None and hasattr(self._kb, "close"):
+            try:
+                self._kb.close()
+            except Exception:
+                logger.exception("closing the knowledge base")

@@ -1,0 +1,181 @@
+"""Entry point: `crawl(config, ...)` runs one crawl and returns its counts.
+
+Scrapy's Twisted reactor cannot be restarted inside a process, so each crawl runs the
+engine in a child process (`python -m crawler.run JOB.json`): the parent writes a job file,
+the child runs one spider per source kind through a CrawlerProcess and writes its stats
+back. The parent may therefore call `crawl()` any number of times.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from crawler.sources import SourceSpec, adhoc_sources, group_by_spider
+
+STAT_KEYS = (
+    "pages_fetched", "pages_failed", "pages_skipped", "articles_new", "duplicates",
+    "exact_duplicates", "near_duplicates", "entries_seen", "skipped_seen", "not_modified",
+    "feeds_fetched", "sitemaps_fetched", "sources_failed", "empty_sources", "refused", "failures",
+    "requests_total", "responses_total",
+)
+
+
+class CrawlError(RuntimeError):
+    """The crawl process itself failed (not a page: those are counted and logged)."""
+
+
+def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, allow_private=False,
+          settings=None, scheduler=None, timeout=None, log_file=None) -> dict:
+    """Crawl configured sources (all, or those named in `sources`) and/or ad hoc `urls`.
+
+    Returns counts (STAT_KEYS, plus run_id, elapsed_s and failure_list: [{url, reason, source}]).
+    `run_id=None` opens and closes a run of kind "crawl" in the knowledge base; a given
+    run id (e.g. the daily job's) gets the counts merged and stays open.
+    `settings` overrides Scrapy settings (tests: crawler.settings.FAST_LOCAL, allowed networks).
+    `scheduler="redis://host:port/db"` shares the request queue and dupefilter through Redis.
+    """
+    from tradewatch.config import Config
+    from tradewatch.store import KnowledgeBase
+
+    from crawler.settings import crawl_settings
+
+    config = config or Config()
+    db_path = str(db_path or config.db)
+    specs = _select_sources(config, sources) + adhoc_sources(urls or [])
+    if not specs:
+        raise ValueError("nothing to crawl: configure sources or pass urls")
+
+    kb = KnowledgeBase(db_path)
+    own_run = run_id is None
+    if own_run:
+        run_id = kb.start_run("crawl")
+    kb.close()
+
+    job_settings = crawl_settings(config, db_path=db_path, run_id=run_id, allow_private=allow_private,
+                                  sources=specs, overrides=settings)
+    if config.crawl.raw_html_days == 0:
+        job_settings.setdefault("TRADEWATCH_KEEP_HTML", False)
+    if scheduler:
+        job_settings.update(redis_settings(scheduler))
+    started = time.monotonic()
+    try:
+        stats = _run_child({"settings": job_settings,
+                            "groups": {k: [s.to_dict() for s in v] for k, v in group_by_spider(specs).items()}},
+                           timeout=timeout, log_file=log_file)
+    except BaseException as exc:
+        if own_run:
+            with KnowledgeBase(db_path) as kb:
+                kb.finish_run(run_id, "failed", error=str(exc)[:500])
+        raise
+    stats["run_id"] = run_id
+    stats["elapsed_s"] = round(time.monotonic() - started, 3)
+    counts = {k: stats[k] for k in STAT_KEYS}
+    with KnowledgeBase(db_path) as kb:
+        if own_run:
+            kb.finish_run(run_id, "ok", **counts)
+        else:
+            kb.update_run(run_id, **counts)
+    return stats
+
+
+def redis_settings(url: str) -> dict:
+    """scrapy-redis: one request queue and one dupefilter shared by every crawl process."""
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_URL": url,
+        # Several processes share the keys: none may flush them when it finishes first.
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.FifoQueue",
+        "TRADEWATCH_DISTRIBUTED": True,
+    }
+
+
+def _select_sources(config, names) -> list[SourceSpec]:
+    if names is None:
+        return [SourceSpec.coerce(s) for s in config.sources]
+    chosen = []
+    for name in names:
+        chosen.append(SourceSpec.coerce(config.source(name) if isinstance(name, str) else name))
+    return chosen
+
+
+def _run_child(job: dict, *, timeout=None, log_file=None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="tradewatch-crawl-") as tmp:
+        job_path = Path(tmp) / "job.json"
+        stats_path = Path(tmp) / "stats.json"
+        job["stats_file"] = str(stats_path)
+        job_path.write_text(json.dumps(job), encoding="utf-8")
+        log_path = Path(log_file) if log_file else Path(tmp) / "crawl.log"
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env.pop("SCRAPY_SETTINGS_MODULE", None)
+        with open(log_path, "ab") as log:
+            try:
+                proc = subprocess.run([sys.executable, "-m", "crawler.run", str(job_path)],
+                                      stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise CrawlError(f"crawl did not finish within {timeout} s; log: {_tail(log_path)}") from None
+        if proc.returncode != 0 or not stats_path.exists():
+            raise CrawlError(f"crawl process exited with {proc.returncode}:\n{_tail(log_path)}")
+        return json.loads(stats_path.read_text(encoding="utf-8"))
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+# -- the child process ------------------------------------------------------------------
+
+def run_job(job: dict) -> dict:
+    """Run every spider of the job in this process (starts the reactor: once per process)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+    from scrapy.utils.misc import load_object
+
+    from crawler.extensions import RunRecorder
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(job["settings"], priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for spider_path, specs in job["groups"].items():
+        crawler = process.create_crawler(load_object(spider_path))
+        process.crawl(crawler, sources=specs)
+        crawlers.append(crawler)
+    process.start()
+    total = {k: 0 for k in STAT_KEYS}
+    total["failure_list"] = []
+    for crawler in crawlers:
+        stats = RunRecorder.of(crawler).stats()
+        for key, value in stats.items():
+            if key == "failure_list":
+                total["failure_list"].extend(value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m crawler.run JOB.json", file=sys.stderr)
+        return 2
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    stats = run_job(job)
+    Path(job["stats_file"]).write_text(json.dumps(stats), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

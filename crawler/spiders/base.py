@@ -1,0 +1,206 @@
+"""What every tradewatch spider shares: sources → requests, feed/sitemap/page handling,
+failures to the run log. Subclasses only say how their start URLs are read."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler import guard
+from crawler.extensions import RunRecorder
+from crawler.items import FeedEntry, Page
+from crawler.parsing import ParseFailure, parse_feed, parse_sitemap, sniff_kind
+from crawler.sources import SourceSpec
+
+MAX_SITEMAP_DEPTH = 3        # index → sitemap → (nested index) is as deep as real sites go
+PERMANENT_STATUSES = {404, 410, 451}
+
+
+class TradewatchSpider(scrapy.Spider):
+    """Sources arrive as `SourceSpec`s (plain dicts over the wire to the crawl process)."""
+
+    start_kind = "page"          # how start URLs are parsed: "feed", "sitemap", "site" or "any"
+
+    def __init__(self, sources=(), *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = {s.name: s for s in (SourceSpec.coerce(s) for s in sources)}
+        # Offsite policy: the registered domains of the configured URLs (feeds may add their site).
+        self.allowed_domains = sorted({guard.source_domain(u) for s in self.sources.values() for u in s.urls})
+
+    @property
+    def recorder(self) -> RunRecorder:
+        return RunRecorder.of(self.crawler)
+
+    # -- start --------------------------------------------------------------------------
+
+    async def start(self):
+        for source in self.sources.values():
+            for url in source.urls:
+                yield self.source_request(url, source.name, self.start_kind)
+
+    def source_request(self, url: str, source: str, kind: str, **meta) -> scrapy.Request:
+        """A feed/sitemap/site start page: always fetched (conditionally), never deduplicated."""
+        callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
+                    "site": self.parse_site_start, "any": self.parse_any}[kind]
+        return scrapy.Request(
+            url, callback=callback, errback=self.failed, dont_filter=True,
+            meta={"source": source, "kind": kind, "conditional": kind in ("feed", "sitemap", "any"),
+                  "handle_httpstatus_list": [304], **meta},
+        )
+
+    def page_request(self, url: str, source: str, entry: FeedEntry | None = None, **meta) -> scrapy.Request | None:
+        if not self.recorder.should_fetch(url):
+            return None
+        return scrapy.Request(url, callback=self.parse_page, errback=self.failed,
+                              meta={"source": source, "kind": "page", "entry": entry, **meta})
+
+    # -- feeds and sitemaps -------------------------------------------------------------
+
+    def parse_any(self, response: Response):
+        """Ad hoc URL: feed, sitemap or page, decided by its bytes."""
+        if response.status == 304:
+            return self._not_modified(response)
+        kind = sniff_kind(response.body, response.headers.get(b"Content-Type", b"").decode("latin-1"))
+        handler = {"feed": self.parse_feed, "sitemap": self.parse_sitemap}.get(kind)
+        if handler:
+            return handler(response)
+        return self.parse_page(response)
+
+    def parse_feed(self, response: Response):
+        if response.status == 304:
+            return self._not_modified(response)
+        source = response.meta["source"]
+        try:
+            entries, info = parse_feed(response.body, response.url, source=source)
+        except ParseFailure as exc:
+            self.recorder.failure(response.url, f"feed: {exc}", source=source, counted_as="sources_failed")
+            return []
+        self.recorder.count("feeds_fetched")
+        if info.get("link") and guard.source_domain(info["link"]) not in self.allowed_domains:
+            # A feed served from a feed host (feeds.example.com, feedburner) opens its own site.
+            self.allowed_domains.append(guard.source_domain(info["link"]))
+        if not entries:
+            self.recorder.count("empty_sources")
+        self._remember_validators(response)
+        return self._entries_to_requests(entries, source)
+
+    def parse_sitemap(self, response: Response):
+        if response.status == 304:
+            return self._not_modified(response)
+        source = response.meta["source"]
+        try:
+            sitemap = parse_sitemap(response.body, response.url, source=source)
+        except ParseFailure as exc:
+            self.recorder.failure(response.url, f"sitemap: {exc}", source=source, counted_as="sources_failed")
+            return []
+        self.recorder.count("sitemaps_fetched")
+        self._remember_validators(response)
+        if sitemap.kind == "index":
+            depth = response.meta.get("sitemap_depth", 0) + 1
+            if depth > MAX_SITEMAP_DEPTH:
+                self.recorder.failure(response.url, "sitemap: index nested too deep", source=source,
+                                      counted_as="sources_failed")
+                return []
+            return [self.source_request(u, source, "sitemap", sitemap_depth=depth) for u in sitemap.sitemaps]
+        if not sitemap.entries:
+            self.recorder.count("empty_sources")
+        return self._entries_to_requests(sitemap.entries, source)
+
+    def _entries_to_requests(self, entries, source):
+        out = []
+        for entry in entries:
+            self.recorder.count("entries_seen")
+            request = self.page_request(entry.url, source, entry)
+            if request is None:
+                continue
+            try:
+                self.recorder.kb.save_entry(entry.to_dict(), run_id=self.recorder.run_id)
+            except Exception as exc:
+                self.logger.warning("could not save entry %s: %s", entry.url, exc)
+            out.append(request)
+        return out
+
+    def _not_modified(self, response):
+        self.recorder.count("not_modified")
+        return []
+
+    def _remember_validators(self, response):
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        if etag or modified:
+            self.recorder.kb.set_http_validators(
+                response.url,
+                etag=etag.decode("latin-1") if etag else None,
+                last_modified=modified.decode("latin-1") if modified else None,
+            )
+
+    # -- sites --------------------------------------------------------------------------
+
+    def parse_site_start(self, response: Response):
+        raise NotImplementedError  # SiteSpider
+
+    # -- pages --------------------------------------------------------------------------
+
+    def parse_page(self, response: Response):
+        page = self._page_from(response)
+        return [page] if page else []
+
+    def _page_from(self, response: Response) -> Page | None:
+        source = response.meta.get("source", "")
+        if not hasattr(response, "text"):
+            self.recorder.failure(response.url, "skipped: not a text response", source=source,
+                                  permanent=True, counted_as="pages_skipped")
+            return None
+        self.recorder.count("pages_fetched")
+        request_url = response.meta.get("redirect_urls", [response.url])[0]
+        return Page(
+            url=request_url,
+            final_url=response.url,
+            source=source,
+            status=response.status,
+            html=response.text,
+            fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            entry=response.meta.get("entry"),
+        )
+
+    # -- failures -----------------------------------------------------------------------
+
+    def failed(self, failure):
+        request = failure.request
+        if request.meta.get("tradewatch_recorded"):
+            return
+        kind = request.meta.get("kind", "page")
+        reason, permanent = describe_failure(failure)
+        self.recorder.failure(
+            request.url, reason, source=request.meta.get("source"),
+            permanent=permanent and kind == "page",
+            counted_as="pages_failed" if kind == "page" else "sources_failed",
+        )
+
+
+def describe_failure(failure) -> tuple[str, bool]:
+    """(reason for the run log, whether retrying later is pointless)."""
+    exc = failure.value
+    request = failure.request
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        giveup = request.meta.get("tradewatch_giveup")
+        if giveup:
+            return giveup, False
+        if 300 <= status < 400:
+            return f"HTTP {status}: redirect not followed (loop or more than the redirect cap)", False
+        return f"HTTP {status}", status in PERMANENT_STATUSES
+    name = type(exc).__name__
+    text = str(exc).strip()
+    if "max size" in text.lower() or "maxsize" in text.lower() or "larger than download" in text.lower():
+        return f"too large: {text}", True
+    if "timeout" in name.lower() or "timed out" in text.lower():
+        return f"timeout: {text or name}", False
+    if name in ("ConnectionLost", "ResponseFailed", "ResponseNeverReceived", "ConnectionDone",
+                "ConnectionRefusedError", "DownloadConnectionRefusedError", "ConnectError", "ResponseDataLossError",
+                "DownloadFailedError"):
+        return f"connection failed: {name} {text}".strip(), False
+    return f"{name}: {text}" if text else name, False

@@ -1,0 +1,506 @@
+"""Candidate organisation names in a Doc and the evidence for or against each being a company.
+
+A candidate is a token span (a model or ruler entity, a Reuters "<Name>" tag, or a name
+in a list hung from a cue noun: "the six factories were A, B and C"). Each gets votes:
+a class ("company", "news", "government", "product", "person", "place", …) with a
+strength — 3 for what the name itself says (known lists, legal suffix, head word),
+2 for what its context says (cue noun before it, appositive, noun after it),
+1 for the model's bare ORG label. `extract.company_grouping` weighs the votes of all
+mentions of one firm together.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from extract.company_knowledge import CompanyKnowledge
+
+COMPANY = "company"
+# NORP ("Korean", "Swiss") never names a firm, so demonyms are not candidates.
+ORG_LIKE_LABELS = {"ORG", "PERSON", "GPE", "PRODUCT", "FAC", "WORK_OF_ART", "LOC"}
+NAME_PREPOSITIONS = {"of", "for", "on", "in", "de", "du", "des", "der", "di", "del", "da", "do"}
+NAME_JOINERS = {"&", "and", "of", "de", "du", "des", "der", "di", "del", "da", "do", "-", "'s", "for", "on",
+                "the", "la", "le", "van", "von", "y", "e", "et", "und"}
+_BRACKETED = re.compile(r"<([A-Z][^<>\n]{1,80}?)>")
+# "<TSBA.T>" after a name is its ticker (Reuters), not a name of its own.
+TICKER = re.compile(r"[A-Z0-9]{1,6}(\.[A-Z]{1,2})?")
+
+
+@dataclass
+class Candidate:
+    span: Span
+    label: str                      # entity label, "BRACKET" or "LIST"
+    ent_id: str = ""
+    votes: list[tuple[str, float, str]] = field(default_factory=list)   # (class, strength, why)
+    country: str | None = None
+    headline: bool = False
+    model_number: bool = False      # "Boeing 747": the name came before a model number
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.span.text.split())
+
+    def vote(self, kind: str, strength: float, why: str) -> None:
+        self.votes.append((kind, strength, why))
+
+    def best(self) -> tuple[str | None, float]:
+        """Strongest class; a company vote wins ties at strength ≥ 2 (context says firm)."""
+        if not self.votes:
+            return None, 0.0
+        top = max(s for _, s, _ in self.votes)
+        kinds = {k for k, s, _ in self.votes if s == top}
+        if COMPANY in kinds and (len(kinds) == 1 or top >= 2):
+            return COMPANY, top
+        kinds.discard(COMPANY)
+        return sorted(kinds)[0], top
+
+
+TRAILING_WORDS = {"of", "and", "for", "the", "&", "on", "in", "to", "de"}
+
+
+def trim(span: Span) -> Span | None:
+    """Drop a leading "the", surrounding punctuation, a trailing possessive or model number
+    ("Boeing 747" → Boeing), an unclosed bracket ("International Coffee Organization (ICO")
+    and anything before a paragraph break (a title running into the text)."""
+    start, end = span.start, span.end
+    doc = span.doc
+    for k in range(start, end):
+        if "\n\n" in doc[k].text_with_ws and k + 1 < end:
+            start = k + 1
+    for k in range(start, end):
+        if doc[k].text in {"(", "[", "<"}:
+            end = k
+            break
+    while end - start > 1 and (doc[end - 1].is_digit or (any(ch.isdigit() for ch in doc[end - 1].text)
+                                                         and any(ch.isalpha() for ch in doc[end - 1].text))):
+        end -= 1
+    while end - start > 1 and doc[end - 1].lower_ in TRAILING_WORDS:
+        end -= 1
+    def bare(token) -> bool:          # punctuation, symbols ("<", ">"), spaces
+        return not any(ch.isalnum() for ch in token.text)
+
+    while start < end and (doc[start].lower_ == "the" or bare(doc[start])):
+        start += 1
+    while end > start and (bare(doc[end - 1]) or doc[end - 1].lower_ in {"'s", "’s"}):
+        end -= 1
+    if start >= end or not any(t.is_alpha for t in doc[start:end]):
+        return None
+    return doc[start:end]
+
+
+def find_candidates(doc: Doc, known: CompanyKnowledge) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(span: Span | None, label: str, ent_id: str = "") -> Candidate | None:
+        if span is None:
+            return None
+        original = span
+        span = trim(span)
+        model_number = span is not None and any(t.like_num or any(ch.isdigit() for ch in t.text)
+                                                for t in original.doc[span.end:original.end])
+        # "Airline Solvard Air Ltd" at a sentence start: the cue noun is not part of the name
+        while span is not None and len(span) > 1 and known.context_nouns.get(span[0].lower_) == COMPANY \
+                and span[0].is_title and span[0].is_sent_start:
+            span = span[1:]
+        if span is None or (span.start, span.end) in seen:
+            return None
+        seen.add((span.start, span.end))
+        candidate = Candidate(span=span, label=label, ent_id=ent_id, model_number=model_number)
+        candidates.append(candidate)
+        return candidate
+
+    # Reuters marks companies without a ticker as "<Toyo Umpanki Co Ltd>".
+    for match in _BRACKETED.finditer(doc.text):
+        if TICKER.fullmatch(match.group(1)):
+            continue
+        span = doc.char_span(match.start(1), match.end(1), alignment_mode="expand")
+        candidate = add(span, "BRACKET")
+        if candidate:
+            candidate.vote(COMPANY, 3, "bracketed name")
+    for ent in doc.ents:
+        if ent.label_ in ORG_LIKE_LABELS:
+            add(ent, ent.label_, ent.ent_id_)
+    # other occurrences of the same names, untagged by the model, so their context can vote
+    taken = {i for c in candidates for i in range(c.span.start, c.span.end)}
+    for form in {c.text for c in candidates if len(c.text) > 2}:
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in form.split()) + r"(?!\w)"
+        for match in re.finditer(pattern, doc.text):
+            span = doc.char_span(match.start(), match.end())
+            if span is not None and not any(i in taken for i in range(span.start, span.end)):
+                if add(span, "ECHO"):
+                    taken.update(range(span.start, span.end))
+    for span, kind in cue_lists(doc, known):
+        candidate = add(span, "LIST")
+        if candidate is None:
+            candidate = next((c for c in candidates if c.span.start == span.start and c.span.end == span.end), None)
+        if candidate is not None and kind == COMPANY:
+            candidate.vote(COMPANY, 2, "listed after a company noun")
+    return candidates
+
+
+# ---------------------------------------------------------------- lists of names
+
+def _name_chunk_end(doc: Doc, i: int, limit: int) -> int:
+    """End of a capitalised name starting at token i ("Precious Six Garments", "Pac-Man")."""
+    j = i
+    while j < limit:
+        token = doc[j]
+        if token.is_title or token.is_upper or (token.like_num and j > i):
+            j += 1
+        elif token.is_space and j > i and j + 1 < limit and (doc[j + 1].is_title or doc[j + 1].is_upper):
+            j += 1
+        elif token.text in {"-", "&"} and j > i and j + 1 < limit and (doc[j + 1].is_title or doc[j + 1].is_upper):
+            j += 2
+        else:
+            break
+    return j
+
+
+def name_list_at(doc: Doc, start: int) -> list[tuple[int, int]]:
+    """Capitalised names coordinated from token `start`: "A, B, C and D" → [(s, e), …]."""
+    sentence_end = doc[start].sent.end if doc.has_annotation("SENT_START") else len(doc)
+    items, i = [], start
+    while i < sentence_end:
+        end = _name_chunk_end(doc, i, sentence_end)
+        if end == i:
+            break
+        items.append((i, end))
+        if end < sentence_end and doc[end].text == ",":
+            end += 1
+            if end < sentence_end and doc[end].lower_ == "and":
+                end += 1
+        elif end < sentence_end and doc[end].lower_ in {"and", "or"}:
+            end += 1
+        else:
+            break
+        i = end
+    return items
+
+
+def list_head_noun(doc: Doc, first: int, known: CompanyKnowledge) -> str | None:
+    """The noun a list of names hangs from: "firms … include A, B" / "brands including A"."""
+    i = first - 1
+    if i >= 0 and doc[i].text in {":", ","}:
+        i -= 1
+    # "such as", "including", "like"
+    for phrase in known.list_prepositions:
+        n = len(phrase)
+        if i - n + 1 >= 0 and tuple(t.lower_ for t in doc[i - n + 1:i + 1]) == phrase:
+            j = i - n
+            if j >= 0 and doc[j].text == ",":
+                j -= 1
+            while j >= 0 and doc[j].pos_ not in {"NOUN", "PROPN"} and doc[j].is_alpha and j > i - n - 3:
+                j -= 1
+            return doc[j].lower_ if j >= 0 and doc[j].pos_ == "NOUN" else None
+    if i >= 0 and doc[i].lower_ in known.list_verbs:
+        # the subject: first cue noun from the start of the clause
+        sent_start = doc[i].sent.start if doc.has_annotation("SENT_START") else 0
+        j = i - 1
+        while j > sent_start and doc[j].text not in {";", ":"}:
+            j -= 1
+        for token in doc[j:i]:
+            if token.pos_ == "NOUN" and token.lower_ in known.context_nouns:
+                return token.lower_
+        return None
+    return None
+
+
+def cue_lists(doc: Doc, known: CompanyKnowledge):
+    """Names listed after a cue noun, with that noun's class ("factories were A, B and C")."""
+    i = 0
+    n = len(doc)
+    while i < n:
+        token = doc[i]
+        if (token.is_title or token.is_upper) and i > 0 and not (doc[i - 1].is_title or doc[i - 1].is_upper):
+            head = list_head_noun(doc, i, known)
+            kind = known.context_nouns.get(head) if head else None
+            if kind:
+                items = name_list_at(doc, i)
+                if len(items) >= 2 or kind != COMPANY:
+                    for s, e in items:
+                        yield doc[s:e], kind
+                    i = items[-1][1] if items else i + 1
+                    continue
+        i += 1
+
+
+# ---------------------------------------------------------------- evidence
+
+def _words(span: Span) -> list[str]:
+    return [t.lower_.replace(".", "") for t in span if not t.is_punct or t.text == "&"]
+
+
+def bracketed_after(span: Span) -> str | None:
+    """The X of "Name (X)" (line breaks allowed), else None."""
+    doc = span.doc
+    tokens = [t for t in doc[span.end:min(len(doc), span.end + 6)] if not t.is_space]
+    if len(tokens) >= 3 and tokens[0].text == "(" and tokens[2].text == ")":
+        return tokens[1].text
+    return None
+
+
+def acronym_after(span: Span) -> str | None:
+    """An acronym written right after a name: "Name (ABC)" or "Name, ABC," whose letters are
+    the name's initials ("The Brazilian Coffee Institute, IBC, is …")."""
+    bracketed = bracketed_after(span)
+    if bracketed:
+        return bracketed
+    doc = span.doc
+    tokens = [t for t in doc[span.end:min(len(doc), span.end + 6)] if not t.is_space]
+    if len(tokens) >= 3 and tokens[0].text == "," and tokens[2].text in {",", "."} and tokens[1].is_upper \
+            and 2 <= len(tokens[1].text) <= 6 and tokens[1].is_alpha:
+        initials = [t.text[0].upper() for t in span if t.is_alpha and not t.is_lower]
+        letters = tokens[1].text
+        # initials in any order: "Instituto Brasileiro do Cafe" is "IBC" in English too
+        if len(set(letters)) >= 2 and all(ch in initials for ch in letters):
+            return letters
+    return None
+
+
+def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str], common_words) -> None:
+    """What the name itself says."""
+    text = candidate.text
+    words = _words(candidate.span)
+    if not words:
+        return
+    ent_id = candidate.ent_id
+    if ent_id.startswith(COMPANY):
+        candidate.vote(COMPANY, 3, "known company")
+        code = ent_id.partition(":")[2]
+        candidate.country = candidate.country or (code or None)
+    elif ent_id and not candidate.model_number:
+        candidate.vote(ent_id, 3, "ruler")
+    kind = known.known_class(text)
+    if kind:
+        candidate.vote(kind, 3.5, "known organisation")
+        return
+    if len(words) > 1 and known.known_class(words[0]) == "news":
+        candidate.vote("news", 3, f"starts with news source '{words[0]}'")
+        return
+    span, doc = candidate.span, candidate.span.doc
+    if words[0] in known.person_titles and len(words) > 1 and span[0].is_title:
+        candidate.vote("person", 3, f"title '{span[0].text}'")
+        return
+    # "Minister of Energy and Mines", "Ministry of International Trade and Industry" cut short by
+    # the model, or "External Affairs Minister"
+    k = span.start - 1
+    while k > 0 and (doc[k].is_title or doc[k].is_space or doc[k].lower_ in {"and", ",", "&"}):
+        k -= 1
+    if k >= 1 and doc[k].lower_ in {"of", "for"} and doc[k - 1].lower_ in known.government_roles:
+        candidate.vote("government", 3, f"after '{doc[k - 1].text} {doc[k].text}'")
+        return
+    following = next((t for t in doc[span.end:span.end + 2] if not t.is_space), None)
+    if following is not None and following.is_title and following.lower_ in known.government_roles:
+        candidate.vote("government", 3, f"before '{following.text}'")
+        return
+    if len(words) == 1 and (words[0] in known.context_nouns or words[0] in known.company_words
+                            or words[0] in known.all_suffixes or words[0] in known.name_heads):
+        candidate.vote("generic_word", 3, "a generic noun, not a name")
+        return
+    if known.country_code(text) or known.is_region(text):
+        candidate.vote("place", 3, "country or region name")
+        return
+    if candidate.label in {"GPE", "LOC"}:
+        candidate.vote("place", 1.5, "tagged as a place")
+    elif text in doc_gpes:
+        candidate.vote("place", 1.25, "tagged as a place elsewhere in the article")
+    if all(known.country_code(part) for part in re.split(r"[-/]", text) if part):
+        candidate.vote("place", 3, "countries")
+        return
+    if not any(ch.isalpha() for ch in text) or re.fullmatch(r"[\d.,]+\s*(bn|m|mn|mln|billion|million|k)?", text.lower()):
+        candidate.vote("number", 3, "number")
+        return
+    # legal suffix at the end: "Toyo Umpanki Co Ltd", "Paws Incorporated"
+    if len(words) > 1 and words[-1] in known.legal_suffixes:
+        candidate.vote(COMPANY, 3, "legal suffix")
+        return
+    if any(known.name_heads.get(w) == "news" for w in words):
+        candidate.vote("news", 3, "news word in name")
+        return
+    joined = " ".join(words)
+    for phrase, kind in known.name_phrases.items():
+        if f" {phrase} " in f" {joined} ":
+            candidate.vote(kind, 3, f"name contains '{phrase}'")
+            return
+    head_words = words
+    for k, word in enumerate(words):
+        if word in NAME_PREPOSITIONS and k > 0:
+            head_words = words[:k]
+            # "Bank of Japan": a bank named after a country is its central bank
+            rest = " ".join(t.text for t in candidate.span[k + 1:])
+            if words[k - 1] == "bank" and k == 1 and known.country_code(rest):
+                candidate.vote("central_bank", 3, "bank of a country")
+                return
+            break
+    stripped = [w for w in head_words if w not in known.group_suffixes] or head_words
+    head = stripped[-1]
+    if head in known.name_heads:
+        candidate.vote(known.name_heads[head], 3, f"head word '{head}'")
+        return
+    if words[0] in known.leading_words and len(words) > 1:
+        candidate.vote(known.leading_words[words[0]], 3, f"leading word '{words[0]}'")
+        return
+    if len(words) > 1 and words[-1] in known.group_suffixes:
+        candidate.vote(COMPANY, 2.5, "group suffix")
+        return
+    if candidate.model_number and not (len(words) == 1 and common_words(words[0])):
+        candidate.vote(COMPANY, 2, "maker of a numbered model")
+    extended = _extended_head(candidate.span)
+    if extended and known.name_heads.get(extended) == "not_an_organisation":
+        candidate.vote("not_an_organisation", 3, f"part of a name ending in '{extended}'")
+        return
+    # "U.S. Machinery", "U.S. Jobs": Reuters capitalises a common word after a country
+    # (unless the name stands in a list of firms: "… were Lesotho Hats and Vogue Landmark")
+    listed = any(k == COMPANY and s >= 2 for k, s, _ in candidate.votes)
+    if len(span) == 2 and not listed and known.country_code(span[0].text) and span[1].is_alpha and \
+            (common_words(span[1].lower_) or common_words(span[1].lemma_)) and span[1].lower_ not in known.country_firm_endings:
+        candidate.vote("common_word", 3, "country and common word")
+        return
+    if len(words) > 1 and any(w in known.company_words for w in words):
+        candidate.vote(COMPANY, 3, "industry word in name")
+        return
+
+
+def _extended_head(span: Span) -> str | None:
+    """Head of the capitalised name that continues past the span ("The African Growth" → act)."""
+    doc, end = span.doc, span.end
+    last = None
+    while end < len(doc):
+        token = doc[end]
+        if token.is_space and "\n\n" not in token.text:
+            end += 1
+        elif token.is_title or token.is_upper:
+            last = token.lower_
+            end += 1
+        elif token.lower_ in {"and", "of", "&", "for", "on"} and end + 1 < len(doc) and doc[end + 1].is_title:
+            end += 1
+        else:
+            break
+    return last
+
+
+def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint: set[str]) -> None:
+    """What the words around one mention say."""
+    span, doc = candidate.span, candidate.span.doc
+    start, end = span.start, span.end
+    nouns = known.context_nouns
+
+    # possessive owner: "Japan's Honda" gives a country; "Sony's Playstation" a product
+    if start >= 2 and doc[start - 1].lower_ in {"'s", "'", "’s", "’"}:
+        owner_end = start - 1
+        owner_start = owner_end - 1
+        while owner_start > 0 and (doc[owner_start - 1].is_title or doc[owner_start - 1].is_upper):
+            owner_start -= 1
+        owner = " ".join(doc[owner_start:owner_end].text.split())
+        code = known.country_code(owner)
+        if code:
+            candidate.country = candidate.country or code
+        elif owner in companies_hint:
+            candidate.vote("product", 2, f"owned by {owner}")
+
+    # the noun just before ("water firm Aguas Argentinas", "the newspaper Clarin")
+    i = start - 1
+    if i >= 0 and doc[i].text == ",":
+        i -= 1
+    if span[0].is_sent_start or (i >= 0 and doc[i].is_sent_end):
+        i = -1
+    if i >= 1 and f"{doc[i - 1].lower_} {doc[i].lower_}" in nouns:
+        kind = nouns[f"{doc[i - 1].lower_} {doc[i].lower_}"]
+        candidate.vote(kind if kind != "state" else "organisation", 2, f"after '{doc[i - 1].text} {doc[i].text}'")
+    elif i >= 0 and doc[i].lower_ in nouns and doc[i].is_lower:
+        kind = nouns[doc[i].lower_]
+        if kind == "person":
+            candidate.vote("person", 1.5, f"after '{doc[i].text}'")
+        elif kind != "state":
+            candidate.vote(kind, 2, f"after '{doc[i].text}'")
+    elif i >= 1 and doc[i].lower_ == "based" and doc[i - 1].text == "-":
+        candidate.vote(COMPANY, 2, "x-based")
+    if i >= 0 and doc[i].lower_.rstrip(".") in known.person_titles and doc[i].is_title and candidate.label != "BRACKET":
+        candidate.vote("person", 2, f"after title '{doc[i].text}'")
+
+    # a list hanging from a cue noun: "labels including Moet & Chandon and Louis Vuitton"
+    first = start
+    while first >= 2 and doc[first - 1].text in {",", "and"}:
+        k = first - 2 if doc[first - 1].text == "," else first - 2
+        while k > 0 and (doc[k - 1].is_title or doc[k - 1].is_upper or doc[k - 1].text in {"&", "-"}):
+            k -= 1
+        if k < 0 or not (doc[k].is_title or doc[k].is_upper):
+            break
+        first = k
+    possessor = end < len(doc) and doc[end].lower_ in {"'s", "’s"}    # "Sony's Playstation": Sony is not the item
+    head = None if possessor else list_head_noun(doc, first, known)
+    if head and head in nouns and nouns[head] in {"product", "news", "place"}:
+        candidate.vote(nouns[head], 2, f"listed under '{head}'")
+
+    # the noun(s) right after: "the Christian Lacroix haute-couture house", "the AP news agency",
+    # "Yukos spokesman"; a product noun after a name ("Honda motorbikes") still names the firm
+    j = end
+    trailing = []
+    while j < len(doc) and j < end + 4 and (doc[j].is_lower or doc[j].text == "-") and doc[j].pos_ in {"NOUN", "ADJ", "PUNCT", "PROPN"}:
+        if doc[j].text != "-":
+            trailing.append(doc[j].lower_)
+        j += 1
+    if trailing:
+        pair = " ".join(trailing[-2:])
+        kind = nouns.get(pair) or nouns.get(trailing[-1])
+        if kind not in {COMPANY, "news", "place"}:
+            kind = known.following_nouns.get(trailing[0])
+        if kind in {COMPANY, "news", "place"}:
+            # "the Florida company": a place name modifies nouns the same way
+            strength = 1.5 if candidate.label in {"GPE", "LOC"} else 2
+            candidate.vote(kind, strength, f"before '{pair}'")
+
+    # appositive: "Gazprom, the state gas firm which …", "Ubisoft, one of Europe's biggest … publishers"
+    if end + 1 < len(doc) and doc[end].text == ",":
+        j = end + 1
+        if doc[j].lower_ == "one" and j + 1 < len(doc) and doc[j + 1].lower_ == "of":
+            j += 2
+        head_noun = None
+        stop = min(len(doc), j + 9)
+        while j < stop:
+            token = doc[j]
+            if token.pos_ in {"DET", "ADJ", "NUM", "ADV", "PART"} or token.text in {"-", "'s", "’s"} or \
+                    (token.pos_ == "PROPN" and token.is_title):
+                j += 1
+            elif token.pos_ == "NOUN" and token.is_lower:
+                head_noun = token.lower_
+                j += 1
+            else:
+                break
+        if head_noun and head_noun in nouns:
+            kind = nouns[head_noun]
+            if kind in {COMPANY, "news", "product", "place"}:
+                candidate.vote(kind, 2, f"appositive '{head_noun}'")
+
+
+def default_votes(candidate: Candidate, known: CompanyKnowledge, common_words, person_words: set[str],
+                  lower_words: set[str]) -> None:
+    """What the model's label says, once junk it often labels ORG is set aside."""
+    span, text = candidate.span, candidate.text
+    words = _words(span)
+    if candidate.label != "ORG" or not words:
+        return
+    if candidate.headline:
+        return
+    if " ".join(words) in person_words:
+        candidate.vote("person", 2.5, "a person's name in this article")
+        return
+    alpha = [t for t in span if t.is_alpha]
+    if len(alpha) > 1 and all(t.is_upper for t in alpha):
+        candidate.vote("headline", 2.5, "all capitals")
+        return
+    if len(alpha) == 1 and alpha[0].is_upper and len(alpha[0]) > 5 and common_words(alpha[0].lower_):
+        candidate.vote("headline", 2.5, "capitalised common word")
+        return
+    if span[0].is_lower or any(t.is_lower and t.is_alpha and t.lower_ not in NAME_JOINERS for t in span):
+        candidate.vote("not_a_name", 2.5, "lowercase words")
+        return
+    if len(words) == 1 and not span[0].is_upper and (common_words(words[0]) or common_words(span[0].lemma_)):
+        # weaker when the article never writes the word in lowercase ("Toyota", "Suez")
+        strength = 2.5 if words[0] in lower_words else 1.5
+        candidate.vote("common_word", strength, "common word")
+        return
+    candidate.vote(COMPANY, 1, "ORG label")

@@ -1,0 +1,223 @@
+"""Mentions of one firm within an article → one company record.
+
+Forms are joined when they normalise alike ("Vestey Group" / "the Vestey Group"), when one
+is the short form of exactly one other ("Toyo" / "Toyo Umpanki Co Ltd"), an acronym
+("Iraqi Telecommunications and Post Company (ITPC)", "EA" / "Electronic Arts"), a surname
+form ("Lacroix" / "Christian Lacroix") or a near-identical spelling (rapidfuzz).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rapidfuzz import fuzz
+
+from extract.company_evidence import COMPANY, TICKER, Candidate, acronym_after
+from extract.company_knowledge import CompanyKnowledge
+
+FUZZY_THRESHOLD = 90
+FUZZY_MIN_LENGTH = 6
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            out.setdefault(self.find(i), []).append(i)
+        return out
+
+
+def _initials(text: str, keep_small: bool) -> str:
+    words = re.findall(r"[A-Za-z][A-Za-z'’]*", text)
+    return "".join(w[0].upper() for w in words if keep_small or not w.islower())
+
+
+def _is_acronym(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][A-Z&.]{1,7}", text))
+
+
+def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, common_words) -> list[list[Candidate]]:
+    """Union candidates that name the same firm; strong non-company names stay alone."""
+    forms = sorted({c.text for c in candidates})
+    index = {form: i for i, form in enumerate(forms)}
+    uf = _UnionFind(len(forms))
+    keys = {form: known.normalise(form) for form in forms}
+
+    by_key: dict[str, int] = {}
+    for form in forms:
+        if keys[form]:
+            if keys[form] in by_key:
+                uf.union(index[form], by_key[keys[form]])
+            else:
+                by_key[keys[form]] = index[form]
+
+    # "Name (ACR)" written out in the text
+    for c in candidates:
+        acronym = acronym_after(c.span)
+        if acronym:
+            if acronym in index and _is_acronym(acronym):
+                uf.union(index[acronym], index[c.text])
+
+    multi = [f for f in forms if len(f.split()) > 1]
+    for form in forms:
+        if _is_acronym(form):
+            matches = {uf.find(index[m]) for m in multi
+                       if form.replace(".", "") in {_initials(m, False), _initials(m, True),
+                                                     _initials(known.normalise(m).title(), False)}}
+            if len(matches) == 1:
+                uf.union(index[form], matches.pop())
+
+    # short forms: every form of a group is a word-prefix of forms of exactly one other group
+    groups = uf.groups()
+    for root, members in list(groups.items()):
+        targets = set()
+        for i in members:
+            words = forms[i].lower().split()
+            hits = {uf.find(index[m]) for m in multi
+                    if uf.find(index[m]) != uf.find(root) and m.lower().split()[:len(words)] == words
+                    and len(m.split()) > len(words)}
+            if len(hits) != 1:
+                targets = set()
+                break
+            targets |= hits
+        if len(targets) == 1:
+            uf.union(root, targets.pop())
+
+    # surname forms: "Lacroix" / "Christian Lacroix"
+    for form in forms:
+        word = form.lower()
+        if " " in form or common_words(word) or word in known.company_words or word in known.all_suffixes:
+            continue
+        hits = {uf.find(index[m]) for m in multi if m.lower().split()[-1] == word}
+        hits.discard(uf.find(index[form]))
+        if len(hits) == 1:
+            uf.union(index[form], hits.pop())
+
+    # near-identical spellings ("Yuganskneftegas" / "Yuganksneftegas")
+    long_forms = [f for f in forms if len(keys[f]) >= FUZZY_MIN_LENGTH]
+    for a_pos, a in enumerate(long_forms):
+        for b in long_forms[a_pos + 1:]:
+            if uf.find(index[a]) != uf.find(index[b]) and fuzz.ratio(keys[a], keys[b]) >= FUZZY_THRESHOLD:
+                uf.union(index[a], index[b])
+
+    out: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        out.setdefault(uf.find(index[c.text]), []).append(c)
+    return list(out.values())
+
+
+def group_verdict(group: list[Candidate]) -> str | None:
+    """Class of a firm from the votes of all its mentions (ties at context strength go to company)."""
+    votes = [v for c in group for v in c.votes]
+    if not votes:
+        return None
+    top = max(s for _, s, _ in votes)
+    kinds = {k for k, s, _ in votes if s == top}
+    if COMPANY in kinds and (len(kinds) == 1 or top >= 2):
+        return COMPANY
+    kinds.discard(COMPANY)
+    return sorted(kinds)[0]
+
+
+def find_mentions(text: str, forms: list[str]) -> list[tuple[int, int]]:
+    """Every occurrence of each form (whitespace-tolerant, whole words)."""
+    found = []
+    for form in forms:
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in form.split()) + r"(?!\w)"
+        found.extend((m.start(), m.end()) for m in re.finditer(pattern, text))
+    found.sort(key=lambda se: (se[0], -(se[1] - se[0])))
+    kept, last_end = [], -1
+    for start, end in found:
+        if start >= last_end:
+            kept.append((start, end))
+            last_end = end
+    return kept
+
+
+def _expansion(doc, acronym: str) -> str | None:
+    letters = acronym.replace(".", "")
+    i = 0
+    while i < len(doc):
+        if doc[i].is_title and not doc[i].is_sent_start or (doc[i].is_title and i + 1 < len(doc) and doc[i + 1].is_title):
+            j = i
+            while j < len(doc) and (doc[j].is_title or doc[j].lower_ in {"and", "of", "&"}):
+                j += 1
+            words = [t for t in doc[i:j] if t.is_title]
+            if len(words) == len(letters) and "".join(t.text[0] for t in words) == letters:
+                return " ".join(t.text for t in doc[i:j])
+            i = max(j, i + 1)
+        else:
+            i += 1
+    return None
+
+
+def _ticker_after(span) -> str | None:
+    """Reuters writes a listed firm's ticker after its name: "Toshiba Corp <TSBA.T>"."""
+    doc = span.doc
+    tokens = [t for t in doc[span.end:min(len(doc), span.end + 6)] if not t.is_space]
+    if len(tokens) >= 3 and tokens[0].text == "<" and tokens[2].text == ">" and TICKER.fullmatch(tokens[1].text):
+        return tokens[1].text
+    return None
+
+
+def company_record(group: list[Candidate], known: CompanyKnowledge) -> dict:
+    doc = group[0].span.doc
+    counts = Counter(c.text for c in group)
+    forms = list(counts)
+    # acronyms written in brackets after the name are aliases too
+    for c in group:
+        acronym = acronym_after(c.span) or _ticker_after(c.span)
+        if acronym and (_is_acronym(acronym) or TICKER.fullmatch(acronym)) and acronym not in counts:
+            forms.append(acronym)
+            counts[acronym] = 1
+
+    # a firm known only by its acronym: look for the words it stands for ("CIG" → "Crestline
+    # Interactive Games") among the capitalised runs of the text
+    if all(_is_acronym(f) for f in forms):
+        expansion = _expansion(doc, forms[0])
+        if expansion and expansion not in counts:
+            forms.append(expansion)
+            counts[expansion] = 1
+
+    def is_caps(form: str) -> bool:
+        letters = [ch for ch in form if ch.isalpha()]
+        return bool(letters) and all(ch.isupper() for ch in letters)
+
+    def rank(form: str):
+        return (not is_caps(form) or _is_acronym(form) and len(forms) == 1, len(form.split()), counts[form], len(form))
+
+    name = max(forms, key=rank)
+    words = name.split()
+    lowered = {f.lower() for f in forms}
+    if len(words) > 1 and words[-1].lower().replace(".", "") in known.legal_suffixes:
+        short = words[:]
+        while len(short) > 1 and short[-1].lower().replace(".", "") in known.legal_suffixes:
+            short.pop()
+        if " ".join(short).lower() in lowered:
+            name = " ".join(short)
+    aliases, seen = [], {name.lower()}
+    for form in sorted(forms, key=lambda f: (-counts[f], f)):
+        if form.lower() not in seen and not (is_caps(form) and not _is_acronym(form)):
+            aliases.append(form)
+            seen.add(form.lower())
+    spans = {(c.span.start_char, c.span.end_char) for c in group}
+    spans.update(find_mentions(doc.text, forms))
+    mentions, last_end = [], -1
+    for start, end in sorted(spans, key=lambda se: (se[0], -(se[1] - se[0]))):
+        if start >= last_end:
+            mentions.append({"text": doc.text[start:end], "start": start, "end": end})
+            last_end = end
+    country = next((c.country for c in group if c.country), None)
+    return {"name": name, "aliases": aliases, "mentions": mentions, "country": country}

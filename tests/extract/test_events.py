@@ -1,0 +1,136 @@
+"""trade_events on fixtures written for these tests (tests/extract/fixtures/events/).
+
+The pipeline is the real model (parser excluded, senter on, as extract.nlp builds it)
+with this module's pipes only, so the tests do not depend on the figures/companies work.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from extract import events
+from extract.event_hs import parse_chapters
+from extract.event_rules import EVENT_TYPES, STATUSES
+from extract.nlp import DEFAULT_MODEL
+
+FIXTURES = Path(__file__).parent / "fixtures" / "events"
+CASES = [json.loads(line) for line in (FIXTURES / "cases.jsonl").read_text().splitlines() if line.strip()]
+FIELDS = {"type", "actor", "targets", "status", "product", "evidence", "start", "end", "hs_chapters",
+          "announced", "effective", "confidence"}
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    try:
+        nlp = spacy.load(DEFAULT_MODEL, exclude=["parser"])
+    except OSError:
+        pytest.skip(f"model {DEFAULT_MODEL} not installed")
+    nlp.enable_pipe("senter")
+    events.add_to_pipeline(nlp)
+    return nlp
+
+
+def _events(nlp, text):
+    return nlp(text)._.events
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_fixture_case(nlp, case):
+    found = _events(nlp, case["text"])
+    if not case["expect"]:
+        assert found == [], found
+        return
+    for expected in case["expect"]:
+        match = [e for e in found if e["type"] == expected["type"] and e["actor"] == expected["actor"]]
+        assert match, f"no {expected['type']}/{expected['actor']} in {found}"
+        event = match[0]
+        for key in ("status", "hs_chapters"):
+            if key in expected:
+                assert event[key] == expected[key], (key, event)
+        if "targets" in expected:
+            assert sorted(event["targets"]) == sorted(expected["targets"]), event
+
+
+def test_fixtures_cover_every_type_and_status():
+    types = {e["type"] for c in CASES for e in c["expect"]}
+    statuses = {e["status"] for c in CASES for e in c["expect"] if "status" in e}
+    assert types == set(EVENT_TYPES)
+    assert statuses == set(STATUSES)
+
+
+def test_event_shape_and_evidence_offsets(nlp):
+    text = "Officials met on Monday. Japan imposed export restrictions on chemicals to South Korea in July last year."
+    doc = nlp(text)
+    (event,) = doc._.events
+    assert set(event) == FIELDS
+    assert text[event["start"]:event["end"]] == event["evidence"]
+    assert "export restrictions" in event["evidence"] and not event["evidence"].startswith("Officials")
+    assert event["effective"] and "July" in event["effective"]
+    assert 0 < event["confidence"] <= 1
+
+
+def test_repeated_mentions_merge_into_one_event(nlp):
+    text = ("The U.S. imposed 100 pct tariffs on Japanese semiconductors last week. "
+            "Trade officials said the tariffs on Japanese chips would remain. "
+            "Washington said the tariffs were needed.")
+    found = _events(nlp, text)
+    assert [(e["type"], e["actor"]) for e in found] == [("tariff", "US")]
+    assert found[0]["targets"] == ["JP"]
+
+
+def test_sanction_named_with_tariffs_is_the_tariff(nlp):
+    text = ("The U.S. threatened trade sanctions against Japan. "
+            "Washington would impose 100 pct tariffs on Japanese electronics if Tokyo did not comply.")
+    found = _events(nlp, text)
+    assert [(e["type"], e["actor"]) for e in found] == [("tariff", "US")]
+    assert found[0]["status"] == "threatened"
+
+
+def test_sanction_alone_stays_a_sanction(nlp):
+    found = _events(nlp, "The United States imposed an embargo on Cuba.")
+    assert [(e["type"], e["actor"], e["targets"]) for e in found] == [("sanction", "US", ["CU"])]
+
+
+def test_jurisdiction_spans_know_demonyms_capitals_blocs_and_bodies(nlp):
+    doc = nlp("Tokyo and Seoul met Brussels officials at the GATT; Japanese and U.S.-Korean firms, "
+              "the EC and the Latin American group watched.")
+    codes = [(s.text, s.label_) for s in doc.spans["jurisdictions"]]
+    assert ("Tokyo", "JP") in codes and ("Seoul", "KR") in codes and ("Brussels", "EU") in codes
+    assert ("GATT", "INTL") in codes and ("Japanese", "JP") in codes and ("EC", "EU") in codes
+    assert {label for text, label in codes if text == "U.S.-Korean"} == {"US", "KR"}
+    # "Latin American" is on the ignore list, not the United States.
+    assert not any(text.startswith("Latin") or text == "American" for text, _ in codes)
+
+
+def test_headline_in_capitals(nlp):
+    doc = nlp("JAPAN GIVEN LITTLE HOPE OF AVOIDING U.S. SANCTIONS\n\nOfficials met.")
+    assert {s.label_ for s in doc.spans["jurisdictions"]} == {"JP", "US"}
+
+
+def test_agreement_with_the_two_countries_names_both_parties(nlp):
+    text = ("Venezuela has offered China access to its oil fields. "
+            "The offer is part of a trade deal between the two countries.")
+    found = _events(nlp, text)
+    assert [(e["type"], e["actor"], e["targets"]) for e in found] == [("trade_agreement", "VE", ["CN"])]
+    assert found[0]["hs_chapters"] == [] or found[0]["hs_chapters"] == ["27"]
+
+
+def test_membership_talks_at_a_body_make_each_applicant_an_actor(nlp):
+    found = _events(nlp, "The World Trade Organisation is to hold membership talks with Iraq and Afghanistan.")
+    assert sorted((e["actor"], tuple(e["targets"])) for e in found) == [("AF", ("INTL",)), ("IQ", ("INTL",))]
+
+
+def test_hs_chapter_ranges():
+    assert parse_chapters("50-53") == ("50", "51", "52", "53")
+    assert parse_chapters("84;85") == ("84", "85")
+    assert parse_chapters("2") == ("02",)
+
+
+def test_pipeline_saves_and_loads(nlp, tmp_path):
+    text = "Washington threatened to impose tariffs on Japanese electronics."
+    nlp.to_disk(tmp_path / "pipeline")
+    reloaded = spacy.load(tmp_path / "pipeline")
+    assert reloaded(text)._.events == nlp(text)._.events

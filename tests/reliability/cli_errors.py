@@ -1,0 +1,119 @@
+"""Family 6: config and CLI errors. Each bad input → a non-zero exit, one clear error line that
+names the problem and the fix, no traceback, and nothing half-written (no database, no lock,
+an existing file untouched). Runs the installed `tradewatch` command in a subprocess.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.reliability.results import FamilyResult
+
+GOOD_SOURCE = '[[sources]]\nname = "s"\nkind = "feed"\nurls = ["https://news.example.org/rss.xml"]\n'
+# Words that tell the reader what to do about it.
+FIX_WORDS = re.compile(r"\b(use one of|fix|install|download|copy|known keys|choose|check|pass|create|writable|"
+                       r"give|set|remove|rename|point|not a directory|permission)\b", re.I)
+
+
+@dataclass
+class Case:
+    name: str
+    args: list[str]                 # after `tradewatch`; {dir} is the case's directory
+    config: str | None = None       # written to {dir}/config.toml
+    names: list[str] = field(default_factory=list)   # what the message must mention (lower-case)
+    prepare: str | None = None      # "file-parent", "garbage-db", "dir-db", "jsonl", "kb-article"
+    may_write: tuple = ()           # files the run may change (its own run-log row)
+    fast: bool = True
+
+
+CASES = [
+    Case("malformed TOML", ["daily", "--config", "{dir}/config.toml", "--db", "{dir}/kb.db"],
+         config='db = "x.db"\n[[sources]\nname = "broken',
+         names=["toml", "config.toml"]),
+    Case("unknown source kind", ["daily", "--config", "{dir}/config.toml", "--db", "{dir}/kb.db"],
+         config=GOOD_SOURCE.replace('"feed"', '"newsletter"'), names=["newsletter", "feed"]),
+    Case("unknown config key", ["crawl", "--config", "{dir}/config.toml", "--db", "{dir}/kb.db"],
+         config="databse = 'x.db'\n" + GOOD_SOURCE, names=["databse"]),
+    Case("config file missing", ["daily", "--config", "{dir}/nope.toml", "--db", "{dir}/kb.db"],
+         names=["nope.toml"]),
+    Case("missing model", ["daily", "--config", "{dir}/config.toml", "--db", "{dir}/kb.db", "--no-mail"],
+         config='model = "xx_no_such_model"\n', names=["xx_no_such_model"], fast=False, prepare="kb-article",
+         may_write=("kb.db", "kb.db-wal", "kb.db-shm")),
+    Case("missing model (extract)", ["extract", "--jsonl", "--model", "xx_no_such_model", "--input", "{dir}/in.jsonl"],
+         names=["xx_no_such_model"], prepare="jsonl", fast=False),
+    Case("unwritable db path (parent is a file)", ["daily", "--db", "{dir}/afile/kb.db", "--no-mail"],
+         names=["afile"], prepare="file-parent"),
+    Case("unwritable db path (/proc)", ["crawl", "--url", "https://news.example.org/rss.xml",
+                                       "--db", "/proc/tradewatch-nope/kb.db"], names=["/proc/tradewatch-nope"]),
+    Case("db path is a directory", ["daily", "--db", "{dir}/adir", "--no-mail"], names=["adir"], prepare="dir-db"),
+    Case("db file is not SQLite", ["daily", "--db", "{dir}/kb.db", "--no-mail"], names=["kb.db"],
+         prepare="garbage-db"),
+]
+
+
+def _snapshot(path: Path) -> dict[str, str]:
+    out = {}
+    for p in sorted(path.rglob("*")):
+        out[str(p.relative_to(path))] = hashlib.sha1(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+    return out
+
+
+def run(workdir: Path, *, fast: bool = False) -> FamilyResult:
+    result = FamilyResult("config/CLI errors")
+    started = time.monotonic()
+    exe = str(Path(sys.executable).parent / "tradewatch")
+    for case in CASES:
+        if fast and not case.fast:
+            continue
+        cdir = workdir / "cli" / re.sub(r"\W+", "-", case.name)
+        cdir.mkdir(parents=True, exist_ok=True)
+        for p in sorted(cdir.rglob("*"), reverse=True):
+            p.unlink() if p.is_file() else p.rmdir()
+        if case.config is not None:
+            (cdir / "config.toml").write_text(case.config, encoding="utf-8")
+        if case.prepare == "file-parent":
+            (cdir / "afile").write_text("not a directory\n")
+        elif case.prepare == "garbage-db":
+            (cdir / "kb.db").write_bytes(b"this is not a database, keep me\n" * 100)
+        elif case.prepare == "dir-db":
+            (cdir / "adir").mkdir()
+        elif case.prepare == "kb-article":   # one stored, not yet extracted article: extraction must run
+            from tradewatch.store import KnowledgeBase
+
+            with KnowledgeBase(cdir / "kb.db") as kb:
+                kb.save_article({"url": "https://news.example.org/a", "title": "T", "text": "Tariffs rose 10%."},
+                                source="s", fetched_at="2026-11-20T08:00:00Z", content_hash="h1")
+        elif case.prepare == "jsonl":
+            (cdir / "in.jsonl").write_text('{"id": "1", "title": "t", "text": "Tariffs rose 10%."}\n')
+        before = _snapshot(cdir)
+        args = [a.replace("{dir}", str(cdir)) for a in case.args]
+        proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=180, cwd=cdir)
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        message = " ".join(lines)
+        after = _snapshot(cdir)
+        problems = []
+        if proc.returncode == 0:
+            problems.append("exit 0")
+        if "Traceback" in proc.stderr:
+            problems.append("traceback")
+        if not lines or len(lines) > 2:
+            problems.append(f"{len(lines)} stderr lines")
+        missing = [n for n in case.names if n.lower() not in message.lower()]
+        if missing:
+            problems.append(f"does not name {missing}")
+        if not FIX_WORDS.search(message):
+            problems.append("no fix given")
+        # An empty lock file left beside the database is the OS lock, not data.
+        written = {k: v for k, v in after.items() if before.get(k) != v
+                   and not k.endswith(".lock") and k not in case.may_write}
+        if written:
+            problems.append(f"wrote {sorted(written)}")
+        result.case(case.name, not problems,
+                    f"{'; '.join(problems)} | exit {proc.returncode} | stderr: {message[-300:]!r}")
+    result.seconds = round(time.monotonic() - started, 1)
+    return result

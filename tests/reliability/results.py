@@ -1,0 +1,34 @@
+"""What every reliability family returns: cases tried/passed, data lost, and the failing cases."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+# `make stress` sets TRADEWATCH_STRESS=1: full scales. `make test` runs the fast subset.
+STRESS = os.environ.get("TRADEWATCH_STRESS") == "1"
+
+
+@dataclass
+class FamilyResult:
+    family: str
+    tried: int = 0
+    passed: int = 0
+    lost: int = 0                                   # good data that did not survive (must be 0)
+    failures: list[str] = field(default_factory=list)   # one line per case that failed
+    figures: dict = field(default_factory=dict)     # measured numbers (p95, seconds, counts)
+    seconds: float = 0.0
+
+    def case(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.tried += 1
+        if ok:
+            self.passed += 1
+        else:
+            self.failures.append(f"{name}: {detail}" if detail else name)
+        return ok
+
+    @property
+    def ok(self) -> bool:
+        return self.passed == self.tried and self.lost == 0
+
+    def failing(self, prefix: str) -> list[str]:
+        return [f for f in self.failures if f.startswith(prefix)]

@@ -1,0 +1,119 @@
+"""A real browser on a really served Datasette: `tradewatch serve` in a subprocess on a free
+127.0.0.1 port, headless Chromium driven by selenium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.tradewatch.test_datasette import build_workbench
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="needs Debian chromium and chromium-driver (make system-deps installs them)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tradewatch serve exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.fixture
+def served(tmp_path):
+    db = tmp_path / "tradewatch.db"
+    build_workbench(db)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from tradewatch.cli import main; main()", "serve", "--db", str(db),
+         "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base}/-/versions.json", process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,1600"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=os.devnull), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_click_a_facet_on_the_events_page(served, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served}/tradewatch/events")
+    heading = browser.find_element(By.TAG_NAME, "h3").text
+    assert heading.startswith("5 rows")
+    facet = browser.find_element(By.ID, "facet-type")
+    link = next(a for a in facet.find_elements(By.TAG_NAME, "a") if a.text == "tariff")
+    count_next_to_link = link.find_element(By.XPATH, "..").text.split()[-1]
+    assert count_next_to_link == "2"
+    link.click()
+
+    assert "type=tariff" in browser.current_url
+    heading = browser.find_element(By.TAG_NAME, "h3").text
+    assert heading.startswith('2 rows where type = "tariff"'), heading
+    types = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "td.col-type")]
+    assert types == ["tariff", "tariff"]
+    shot = tmp_path / "events-type-tariff.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 1000
+
+
+def test_canned_query_page_renders_links_and_escapes_titles(served, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served}/tradewatch/search_articles?q=steel")
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "td.col-url a")]
+    assert "https://wire.example.net/2026/us-steel-tariff" in links
+    # the <script> in a title is shown as text, never run
+    assert any('<script>alert("x")</script>' in td.text for td in browser.find_elements(By.CSS_SELECTOR, "td.col-title"))
+    assert browser.execute_script("return document.querySelectorAll('td script').length") == 0

@@ -1,0 +1,150 @@
+"""Names and numbers as a reader says them, from the data files in alerts/data/."""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+from tradewatch.alerts.model import Event, Figure, Measure
+
+DATA = Path(__file__).with_name("data")
+
+
+@functools.lru_cache(maxsize=1)
+def wording() -> dict:
+    return tomllib.loads((DATA / "wording.toml").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def countries() -> dict[str, dict]:
+    """code → {"name", "adjective", "aliases"}."""
+    with (DATA / "countries.csv").open(encoding="utf-8", newline="") as handle:
+        return {
+            row["code"]: {
+                "name": row["name"],
+                "adjective": row["adjective"],
+                "aliases": [a for a in (row["aliases"] or "").split(";") if a],
+            }
+            for row in csv.DictReader(handle)
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def _country_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for code, row in countries().items():
+        for name in (code, row["name"], row["adjective"], *row["aliases"]):
+            lookup.setdefault(name.casefold(), code)
+    return lookup
+
+
+def country_code(name: str) -> str | None:
+    """'Japan', 'jp', 'Japanese', 'USA' → ISO-style code used by events; None when unknown."""
+    name = name.strip()
+    found = _country_lookup().get(name.casefold())
+    if found:
+        return found
+    try:
+        import pycountry
+
+        return pycountry.countries.lookup(name).alpha_2
+    except (LookupError, ImportError):
+        return None
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return "?"
+    row = countries().get(code)
+    return row["name"] if row else code
+
+
+def country_adjective(code: str | None) -> str:
+    if not code:
+        return "?"
+    row = countries().get(code)
+    return row["adjective"] if row else code
+
+
+def _number(value: float) -> str:
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+def format_figure(figure: Figure) -> str:
+    """Compact figure: "$300m", "€1.7bn", "100%", "2.5 pp", "1.5m tonnes"."""
+    if figure.value is None:
+        return figure.text
+    value = float(figure.value)
+    if figure.kind == "percent":
+        return f"{_number(value)} pp" if figure.unit == "pp" else f"{_number(value)}%"
+    scaled = _number(value)
+    for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            scaled = f"{_number(value / size)}{suffix}"
+            break
+    if figure.kind == "money":
+        symbol = wording()["currency_symbol"].get(figure.unit or "")
+        return f"{symbol}{scaled}" if symbol else f"{scaled} {figure.unit or ''}".strip()
+    if figure.kind == "quantity" and figure.unit:
+        unit = figure.unit if value == 1 or "/" in figure.unit else f"{figure.unit}s"
+        return f"{scaled} {unit}"
+    return figure.text or scaled
+
+
+def format_figures(figures: list[Figure]) -> str:
+    """Rates on amounts: "100% on $300m"; other figures joined by commas."""
+    rates = [format_figure(f) for f in figures if f.kind == "percent"]
+    amounts = [format_figure(f) for f in figures if f.kind != "percent"]
+    if rates and amounts:
+        return f"{', '.join(rates)} on {', '.join(amounts)}"
+    return ", ".join(rates or amounts)
+
+
+def status_label(status: str | None) -> str:
+    if not status:
+        return "reported"
+    return wording()["status_label"].get(status, status.replace("_", " "))
+
+
+def measure_phrase(event: Event) -> str:
+    """ "US tariff on Japanese semiconductors" / "EU trade agreement with Japan"."""
+    words = wording()
+    label = words["type_label"].get(event.type, event.type.replace("_", " "))
+    preposition = words["type_preposition"].get(event.type, "on")
+    actor = country_adjective(event.actor) if event.actor else ""
+    product = (event.product or "").strip()
+    targets = [t for t in event.targets if t]
+    if product and targets:
+        object_ = f"{' and '.join(country_adjective(t) for t in targets)} {product}"
+    elif targets:
+        object_ = " and ".join(country_name(t) for t in targets)
+    else:
+        object_ = product
+    phrase = f"{actor} {label}".strip()
+    return f"{phrase} {preposition} {object_}" if object_ else phrase
+
+
+def measure_line(measure: Measure) -> str:
+    """ "US tariff on Japanese semiconductors: threatened → announced; 100% on $300m"."""
+    status_changed = measure.changed and measure.previous_status and measure.previous_status != measure.status
+    parts = [f"{status_label(measure.previous_status)} → {status_label(measure.status)}" if status_changed
+             else status_label(measure.status)]
+    now, before = format_figures(measure.figures), format_figures(measure.previous_figures)
+    figures_changed = measure.changed and before and now and before != now
+    if figures_changed:
+        parts.append(f"{before} → {now}")
+    elif now:
+        parts.append(now)
+    if measure.changed and not status_changed and not figures_changed:
+        parts.append("as reported before")
+    return f"{measure.phrase}: {'; '.join(parts)}"
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise_product(product: str) -> str:
+    return " ".join(_WORD.findall((product or "").casefold()))
