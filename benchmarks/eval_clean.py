@@ -3,7 +3,8 @@
 Runs the same command the scorer is meant for (`tradewatch clean --jsonl`) and scores
 it with the shared scorer, unchanged: `score_article_body.py inputs | tradewatch clean
 --jsonl | score_article_body.py score`. Pages are read from ../shared by path, never
-copied. Prints F1/P/R, the breakdown of which extractor won, and the slowest pages.
+copied. Prints F1/P/R, errors, languages and metadata coverage; writes
+benchmarks/results/clean_eval.json.
 
     python benchmarks/eval_clean.py [--shared DIR] [--json]
 """
@@ -54,6 +55,9 @@ def main() -> int:
         print(f"eval_clean: no scorer under {shared}/eval; pass --shared DIR", file=sys.stderr)
         return 2
     result = evaluate(shared)
+    out = ROOT / "benchmarks" / "results" / "clean_eval.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     if args.json:
         print(json.dumps(result))
         return 0

@@ -58,6 +58,11 @@ def minhash(text: str) -> Sketch | None:
     return Sketch(m.hashvalues.copy())
 
 
+def signature_of(text: str) -> bytes:
+    """Content hash + MinHash of `text`, as stored by kb.save_signature."""
+    return encode_signature(content_hash(text), minhash(text))
+
+
 def encode_signature(digest: str, m: Sketch | None) -> bytes:
     body = m.hashvalues.astype("<u4").tobytes() if m is not None else b""
     return _HEADER.pack(_SIGNATURE_VERSION, bytes.fromhex(digest)) + body
@@ -107,9 +112,11 @@ class StoryIndex:
 
     def match(self, key: str, text: str) -> Match:
         """The story `text` belongs to; kind "new" means none yet (story_id is then `key`)."""
-        digest = content_hash(text)
-        m = minhash(text)
-        signature = encode_signature(digest, m)
+        return self.match_signature(key, encode_signature(content_hash(text), minhash(text)))
+
+    def match_signature(self, key: str, signature: bytes) -> Match:
+        """Like `match`, from a signature computed elsewhere (e.g. in a cleaning worker)."""
+        digest, m = decode_signature(signature)
         if digest in self.by_hash:
             first = self.by_hash[digest]
             return Match(self.story_of[first], "exact", signature=signature, content_hash=digest, matched_article=first)

@@ -6,8 +6,10 @@ run log, so every failure lands there with its URL and reason.
 from __future__ import annotations
 
 import logging
+import os
 
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 
 from crawler.urls import canonical_url
 
@@ -24,6 +26,8 @@ class RunRecorder:
         self.recrawl = crawler.settings.getbool("TRADEWATCH_RECRAWL")
         self._kb = None
         self.failures: list[dict] = []
+        self.memory_marks = sorted(int(m) for m in crawler.settings.getlist("TRADEWATCH_MEMORY_MARKS"))
+        self.memory: dict[str, int] = {}
         crawler.signals.connect(self.close, signal=signals.spider_closed)
         crawler.signals.connect(self.dropped, signal=signals.request_dropped)
 
@@ -49,6 +53,10 @@ class RunRecorder:
 
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(STAT_PREFIX + key, n)
+        if key == "pages_fetched" and self.memory_marks:
+            fetched = self.crawler.stats.get_value(STAT_PREFIX + key)
+            while self.memory_marks and fetched >= self.memory_marks[0]:
+                self.memory[f"rss_mb_at_{self.memory_marks.pop(0)}_pages"] = resident_mb()
 
     def should_fetch(self, url: str) -> bool:
         """False when the article is already stored (or failed for good) and re-crawl is off."""
@@ -92,6 +100,9 @@ class RunRecorder:
         out["requests_total"] = raw.get("downloader/request_count", 0)
         out["responses_total"] = raw.get("downloader/response_count", 0)
         out["finish_reason"] = raw.get("finish_reason")
+        if raw.get("elapsed_time_seconds") is not None:
+            out["engine_seconds"] = round(raw["elapsed_time_seconds"], 3)
+        out.update(self.memory)
         return out
 
     def close(self, spider=None, reason=None):
@@ -101,3 +112,47 @@ class RunRecorder:
                 self._kb.close()
             except Exception:
                 logger.exception("closing the knowledge base")
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MB (Linux /proc; peak RSS elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return round(pages * os.sysconf("SC_PAGE_SIZE") / 1e6, 1)
+    except (OSError, ValueError):
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class DistributedIdle:
+    """With a shared Redis queue, an idle crawler may still get work from another process's
+    feeds: stay open until the queue has been empty for TRADEWATCH_REDIS_IDLE_CLOSE seconds."""
+
+    def __init__(self, crawler):
+        if not crawler.settings.getbool("TRADEWATCH_DISTRIBUTED"):
+            raise NotConfigured
+        import time
+
+        self.crawler = crawler
+        self.clock = time.monotonic
+        self.wait = crawler.settings.getfloat("TRADEWATCH_REDIS_IDLE_CLOSE", 5.0)
+        self.last_activity = self.clock()
+        for signal in (signals.response_received, signals.request_scheduled, signals.spider_opened):
+            crawler.signals.connect(self.active, signal=signal)
+        crawler.signals.connect(self.idle, signal=signals.spider_idle)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def active(self, *args, **kwargs):
+        self.last_activity = self.clock()
+
+    def idle(self, spider=None):
+        scheduler = self.crawler.engine._slot.scheduler if self.crawler.engine._slot else None
+        if scheduler is not None and scheduler.has_pending_requests():
+            self.active()
+        if self.clock() - self.last_activity < self.wait:
+            raise DontCloseSpider

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from crawler import dates, guard
+from crawler.cleaning import Cleaner
 from crawler.dedupe import StoryIndex
 from crawler.extensions import RunRecorder
 from crawler.items import Page
@@ -23,45 +24,69 @@ class ArticlePipeline:
         self.recorder = RunRecorder.of(crawler)
         self.keep_html = crawler.settings.getbool("TRADEWATCH_KEEP_HTML", True)
         self.index: StoryIndex | None = None
+        self.cleaner: Cleaner | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def open_spider(self):
+        self.cleaner = Cleaner(self.crawler.settings.getint("TRADEWATCH_CLEAN_WORKERS", 1))
         self.index = StoryIndex()
         loaded = self.index.load(self.recorder.kb.story_signatures())
         logger.info("story index: %d signatures loaded", loaded)
 
-    def process_item(self, item):
+    def close_spider(self):
+        if self.cleaner is not None:
+            self.cleaner.close()
+
+    async def process_item(self, item):
         if not isinstance(item, Page):
             return item
         try:
-            self.store(item)
+            if self._already_stored(item):
+                return item
+            cleaned = await self.cleaner.clean(item.html, item.final_url)
+            self.store(item, cleaned)
         except Exception as exc:  # one bad page never stops the run
             logger.exception("storing %s", item.url)
             self.recorder.failure(item.url, f"store: {type(exc).__name__}: {exc}", source=item.source)
         return item
 
-    def store(self, page: Page) -> None:
-        from extract.clean import clean_html
+    def _canonical(self, page: Page) -> str:
+        return canonical_url(self._page_url(page))
+
+    @staticmethod
+    def _page_url(page: Page) -> str:
+        """The page's own URL: its declared canonical on the same site (AMP, print and
+        tracking variants collapse), else where it was fetched from. A canonical link to
+        another outlet marks a syndicated copy: that copy keeps its own URL, so it is stored
+        and linked to the story instead of vanishing."""
+        declared = link_canonical(page.html, page.final_url)
+        if declared and guard.source_domain(declared) == guard.source_domain(page.final_url):
+            return declared
+        return page.final_url
+
+    def _already_stored(self, page: Page) -> bool:
+        """Seen now though not when requested: another URL of this run stored the same article."""
+        recorder = self.recorder
+        if recorder.recrawl or not recorder.kb.is_seen(self._canonical(page)):
+            return False
+        recorder.count("skipped_seen")
+        recorder.kb.mark_seen(page.url, source=page.source, status="stored", run_id=recorder.run_id)
+        return True
+
+    def store(self, page: Page, cleaned: dict) -> None:
+        from extract.clean import Article
 
         recorder, kb = self.recorder, self.recorder.kb
         spider = self.crawler.spider
         source = getattr(spider, "sources", {}).get(page.source)
-        url = canonical_url(page.final_url)
-        declared = link_canonical(page.html, page.final_url)
-        # A canonical link to another outlet marks a syndicated copy: keep this outlet's URL
-        # so the copy is stored and linked to the story instead of vanishing.
-        if declared and guard.source_domain(declared) == guard.source_domain(page.final_url):
-            url = canonical_url(declared)
-        # Seen now though not when requested: another URL of this run stored the same article.
-        if not recorder.recrawl and kb.is_seen(url):
-            recorder.count("skipped_seen")
-            kb.mark_seen(page.url, source=page.source, status="stored", run_id=recorder.run_id)
+        url = self._canonical(page)
+        if self._already_stored(page):       # again: others were stored while this one was cleaned
             return
 
-        article = clean_html(page.html, url=page.final_url)
+        article = Article(**cleaned["article"])
         if article.error or not (article.text or "").strip():
             reason = f"no article text: {article.error or 'empty'}"
             if getattr(spider, "start_kind", "") == "site":
@@ -78,9 +103,9 @@ class ArticlePipeline:
             candidates.append(("sitemap", entry.lastmod))
         article.published, article.published_source = dates.choose_published(candidates)
         article.canonical_url = url
-        article.url = page.final_url
+        article.url = self._page_url(page)
 
-        match = self.index.match(url, article.text)
+        match = self.index.match_signature(url, cleaned["signature"])
         article_id = kb.save_article(
             article.to_dict(),
             source=page.source,
@@ -97,8 +122,8 @@ class ArticlePipeline:
         story_id = match.story_id if match.kind != "new" else self.index.story_of.get(article_id, article_id)
         kb.save_signature(article_id, story_id, match.signature)
         self.index.add(article_id, story_id, match)
-        if page.url != page.final_url:
-            kb.mark_seen(page.url, source=page.source, status="stored", run_id=recorder.run_id)
+        for fetched in {page.url, page.final_url} - {article.url}:   # redirects, AMP variants
+            kb.mark_seen(fetched, source=page.source, status="stored", run_id=recorder.run_id)
         recorder.count("articles_new" if match.kind == "new" else "duplicates")
         if match.kind == "near":
             recorder.count("near_duplicates")

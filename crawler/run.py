@@ -30,14 +30,15 @@ class CrawlError(RuntimeError):
 
 
 def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, allow_private=False,
-          settings=None, scheduler=None, timeout=None, log_file=None) -> dict:
+          settings=None, scheduler=None, scheduler_run=None, timeout=None, log_file=None) -> dict:
     """Crawl configured sources (all, or those named in `sources`) and/or ad hoc `urls`.
 
     Returns counts (STAT_KEYS, plus run_id, elapsed_s and failure_list: [{url, reason, source}]).
     `run_id=None` opens and closes a run of kind "crawl" in the knowledge base; a given
     run id (e.g. the daily job's) gets the counts merged and stays open.
     `settings` overrides Scrapy settings (tests: crawler.settings.FAST_LOCAL, allowed networks).
-    `scheduler="redis://host:port/db"` shares the request queue and dupefilter through Redis.
+    `scheduler="redis://host:port/db"` shares the request queue and dupefilter through Redis
+    with every other process crawling with the same `scheduler_run` key (default: today).
     """
     from tradewatch.config import Config
     from tradewatch.store import KnowledgeBase
@@ -61,7 +62,7 @@ def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, al
     if config.crawl.raw_html_days == 0:
         job_settings.setdefault("TRADEWATCH_KEEP_HTML", False)
     if scheduler:
-        job_settings.update(redis_settings(scheduler))
+        job_settings.update(redis_settings(scheduler, scheduler_run))
     started = time.monotonic()
     try:
         stats = _run_child({"settings": job_settings,
@@ -83,17 +84,38 @@ def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, al
     return stats
 
 
-def redis_settings(url: str) -> dict:
-    """scrapy-redis: one request queue and one dupefilter shared by every crawl process."""
+def redis_settings(url: str, run_key: str | None = None) -> dict:
+    """scrapy-redis: one request queue and one dupefilter shared by every crawl process.
+
+    Processes share state when they use the same Redis URL and `run_key` (default: today's
+    UTC date, so a second day's crawl starts with a fresh dupefilter)."""
+    from datetime import datetime, timezone
+
+    run_key = run_key or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    prefix = f"tradewatch:{run_key}:%(spider)s"
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "REDIS_URL": url,
+        "SCHEDULER_QUEUE_KEY": prefix + ":requests",
+        "SCHEDULER_DUPEFILTER_KEY": prefix + ":dupefilter",
         # Several processes share the keys: none may flush them when it finishes first.
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.FifoQueue",
         "TRADEWATCH_DISTRIBUTED": True,
     }
+
+
+def clear_redis(url: str, run_key: str) -> int:
+    """Delete one distributed run's queue and dupefilter keys; returns how many were removed."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"tradewatch:{run_key}:*"))
+        return client.delete(*keys) if keys else 0
+    finally:
+        client.close()
 
 
 def _select_sources(config, names) -> list[SourceSpec]:
@@ -161,6 +183,8 @@ def run_job(job: dict) -> dict:
         for key, value in stats.items():
             if key == "failure_list":
                 total["failure_list"].extend(value)
+            elif key.startswith("rss_mb_at_") or key == "engine_seconds":
+                total[key] = max(total.get(key, 0), value)
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 total[key] = total.get(key, 0) + value
     return total

@@ -61,6 +61,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 500,
+    "crawler.extensions.DistributedIdle": 510,      # only with --scheduler redis://…
 }
 
 # Tradewatch's own settings (read by the components above).
@@ -68,7 +69,11 @@ TRADEWATCH_DB = "data/tradewatch.db"
 TRADEWATCH_RUN_ID = None
 TRADEWATCH_ALLOWED_NETWORKS: list[str] = []   # e.g. ["127.0.0.1/32"] for tests; empty = public only
 TRADEWATCH_RECRAWL = False
-TRADEWATCH_STATS_FILE = None                   # where the child process writes its stats (JSON)
+TRADEWATCH_CLEAN_WORKERS = 1                   # processes cleaning pages beside the reactor (0 = inline)
+TRADEWATCH_KEEP_HTML = True                    # store raw HTML (config crawl.raw_html_days = 0 turns it off)
+TRADEWATCH_MEMORY_MARKS: list[int] = []        # record resident memory when pages_fetched reaches these
+TRADEWATCH_DISTRIBUTED = False                 # set by --scheduler redis://…
+TRADEWATCH_REDIS_IDLE_CLOSE = 5.0              # seconds an empty shared queue waits for more work
 HTML_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
 FEED_CONTENT_TYPES = ["xml", "rss", "atom", "text/plain"]
 
@@ -84,6 +89,7 @@ FAST_LOCAL = {
     "RETRY_BACKOFF_MAX": 3.0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "LOG_LEVEL": "WARNING",
+    "TRADEWATCH_CLEAN_WORKERS": 0,      # tiny crawls: a worker's start-up costs more than it saves
 }
 
 

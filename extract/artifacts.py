@@ -176,12 +176,20 @@ def drop_boilerplate(text: str, language: str = "en") -> str:
         if len(core) <= MAX_BOILERPLATE_CHARS and pattern.fullmatch(core):
             after_boilerplate = True
             continue
-        # "Related:" and its bullet list of headlines go together.
-        if after_boilerplate and _LINK_BULLET.fullmatch(core):
+        # "Related:" and its bullet list of headlines, "Tags" and its keywords, go together.
+        if after_boilerplate and (_LINK_BULLET.fullmatch(core) or _is_keyword_list(core)):
             continue
         after_boilerplate = False
         kept.append(_trim_glued_boilerplate(line, pattern))
     return "\n".join(kept)
+
+
+def _is_keyword_list(line: str) -> bool:
+    """"copper, steel duties, quotas, Freeland": short comma-separated items, no sentence."""
+    if len(line) > MAX_BOILERPLATE_CHARS or line[-1] in ".!?;:":
+        return False
+    items = line.split(",")
+    return len(items) >= 3 and all(0 < len(item.split()) <= 5 for item in items)
 
 
 def _trim_glued_boilerplate(line: str, pattern: re.Pattern) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extract.company_knowledge import CompanyKnowledge
@@ -85,7 +86,7 @@ def trim(span: Span) -> Span | None:
         start += 1
     while end > start and (bare(doc[end - 1]) or doc[end - 1].lower_ in {"'s", "’s"}):
         end -= 1
-    if start >= end or not any(t.is_alpha for t in doc[start:end]):
+    if start >= end or not any(ch.isalpha() for ch in doc[start:end].text):
         return None
     return doc[start:end]
 
@@ -124,14 +125,15 @@ def find_candidates(doc: Doc, known: CompanyKnowledge) -> list[Candidate]:
         if ent.label_ in ORG_LIKE_LABELS:
             add(ent, ent.label_, ent.ent_id_)
     # other occurrences of the same names, untagged by the model, so their context can vote
+    # (one PhraseMatcher pass: linear in the text however many names there are)
     taken = {i for c in candidates for i in range(c.span.start, c.span.end)}
-    for form in {c.text for c in candidates if len(c.text) > 2}:
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in form.split()) + r"(?!\w)"
-        for match in re.finditer(pattern, doc.text):
-            span = doc.char_span(match.start(), match.end())
-            if span is not None and not any(i in taken for i in range(span.start, span.end)):
-                if add(span, "ECHO"):
-                    taken.update(range(span.start, span.end))
+    matcher = PhraseMatcher(doc.vocab)
+    for words in {tuple(t.text for t in c.span if not t.is_space) for c in candidates if len(c.text) > 2}:
+        matcher.add("FORM", [Doc(doc.vocab, words=list(words))])
+    for span in sorted(matcher(doc, as_spans=True), key=lambda s: (s.start, -len(s))):
+        if not any(i in taken for i in range(span.start, span.end)):
+            if add(span, "ECHO"):
+                taken.update(range(span.start, span.end))
     for span, kind in cue_lists(doc, known):
         candidate = add(span, "LIST")
         if candidate is None:
@@ -470,6 +472,9 @@ def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint:
                 j += 1
             else:
                 break
+        # "X, the company says": a new clause, not an appositive
+        if j < len(doc) and doc[j].tag_ in {"VBZ", "VBD", "VBP", "MD"}:
+            head_noun = None
         if head_noun and head_noun in nouns:
             kind = nouns[head_noun]
             if kind in {COMPANY, "news", "product", "place"}:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from extract.company_evidence import COMPANY, TICKER, Candidate, acronym_after
 from extract.company_knowledge import CompanyKnowledge
 
 FUZZY_THRESHOLD = 90
 FUZZY_MIN_LENGTH = 6
+MAX_FUZZY_FORMS = 3000       # bounds the pairwise pass on huge texts
 
 
 class _UnionFind:
@@ -80,14 +82,19 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
                 uf.union(index[form], matches.pop())
 
     # short forms: every form of a group is a word-prefix of forms of exactly one other group
+    by_prefix: dict[tuple[str, ...], list[str]] = {}
+    by_last_word: dict[str, list[str]] = {}
+    for m in multi:
+        words = tuple(m.lower().split())
+        for k in range(1, len(words)):
+            by_prefix.setdefault(words[:k], []).append(m)
+        by_last_word.setdefault(words[-1], []).append(m)
     groups = uf.groups()
     for root, members in list(groups.items()):
         targets = set()
         for i in members:
-            words = forms[i].lower().split()
-            hits = {uf.find(index[m]) for m in multi
-                    if uf.find(index[m]) != uf.find(root) and m.lower().split()[:len(words)] == words
-                    and len(m.split()) > len(words)}
+            hits = {uf.find(index[m]) for m in by_prefix.get(tuple(forms[i].lower().split()), [])}
+            hits.discard(uf.find(root))
             if len(hits) != 1:
                 targets = set()
                 break
@@ -100,17 +107,20 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
         word = form.lower()
         if " " in form or common_words(word) or word in known.company_words or word in known.all_suffixes:
             continue
-        hits = {uf.find(index[m]) for m in multi if m.lower().split()[-1] == word}
+        hits = {uf.find(index[m]) for m in by_last_word.get(word, [])}
         hits.discard(uf.find(index[form]))
         if len(hits) == 1:
             uf.union(index[form], hits.pop())
 
-    # near-identical spellings ("Yuganskneftegas" / "Yuganksneftegas")
-    long_forms = [f for f in forms if len(keys[f]) >= FUZZY_MIN_LENGTH]
-    for a_pos, a in enumerate(long_forms):
-        for b in long_forms[a_pos + 1:]:
-            if uf.find(index[a]) != uf.find(index[b]) and fuzz.ratio(keys[a], keys[b]) >= FUZZY_THRESHOLD:
-                uf.union(index[a], index[b])
+    # near-identical spellings ("Yuganskneftegas" / "Yuganksneftegas"), compared in one C pass
+    long_forms = [f for f in forms if len(keys[f]) >= FUZZY_MIN_LENGTH][:MAX_FUZZY_FORMS]
+    if len(long_forms) > 1:
+        long_keys = [keys[f] for f in long_forms]
+        scores = process.cdist(long_keys, long_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD,
+                               dtype=np.uint8)
+        for a_pos, b_pos in zip(*np.nonzero(scores)):
+            if a_pos < b_pos:
+                uf.union(index[long_forms[a_pos]], index[long_forms[b_pos]])
 
     out: dict[int, list[Candidate]] = {}
     for c in candidates:
@@ -213,7 +223,8 @@ def company_record(group: list[Candidate], known: CompanyKnowledge) -> dict:
             aliases.append(form)
             seen.add(form.lower())
     spans = {(c.span.start_char, c.span.end_char) for c in group}
-    spans.update(find_mentions(doc.text, forms))
+    # forms that are no candidate of their own (a bracketed acronym, an expansion)
+    spans.update(find_mentions(doc.text, [f for f in forms if f not in {c.text for c in group}]))
     mentions, last_end = [], -1
     for start, end in sorted(spans, key=lambda se: (se[0], -(se[1] - se[0]))):
         if start >= last_end:

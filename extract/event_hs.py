@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extract.jurisdictions import space_tolerant
+from extract.jurisdictions import without_spaces
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,12 @@ def load_hs_lexicon(path: Path) -> dict[str, tuple[str, ...]]:
 class HsLexicon:
     def __init__(self, nlp: Language, terms: dict[str, tuple[str, ...]]):
         self.terms = terms
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for term in terms:
-            pattern = [{"LOWER": t.lower_} for t in nlp.make_doc(term)]
-            self.matcher.add(term, [space_tolerant(pattern)])
+            self.matcher.add(term, [nlp.make_doc(term)])
 
     def matches(self, doc: Doc) -> list[HsMatch]:
-        spans = filter_spans([Span(doc, s, e, label=key) for key, s, e in self.matcher(doc)])
+        spans = filter_spans([Span(doc, s, e, label=key) for key, s, e in without_spaces(doc, [self.matcher])])
         return [HsMatch(s.start, s.end, s.label_, self.terms.get(s.label_, ())) for s in spans]
 
     @staticmethod

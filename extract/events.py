@@ -3,28 +3,29 @@
 Pipes added by `add_to_pipeline` (no dependency parse is available, so everything works
 on token patterns, POS/lemmas, sentence windows and the NER):
   trade_jurisdictions  countries / blocs / bodies → doc.spans["jurisdictions"]
-  event_ruler          measure cues (data/patterns/events.jsonl) → doc.spans["trade_event_cues"]
-  event_status_ruler   status cues (data/patterns/events_status.jsonl) → doc.spans["trade_event_status"]
-  trade_events         cue + actor + targets + status per sentence, merged per (type, actor)
+  trade_events         measure cues (data/patterns/events.jsonl → doc.spans["trade_event_cues"]),
+                       status words next to them (data/patterns/events_status.jsonl →
+                       doc.spans["trade_event_status"]), then actor + targets + status per
+                       sentence, merged per (type, actor). Cues are matched with the span-ruler
+                       pattern format, but only in sentences that can hold one (event_cues.py).
 
 The rules (roles of jurisdictions, status defaults, confidence weights) live in
 data/lexicons/event_rules.toml, products → HS chapters in data/lexicons/hs_chapters.csv.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract import jurisdictions as _jurisdictions  # noqa: F401  (registers trade_jurisdictions)
+from extract.event_cues import CueMatcher, read_patterns
 from extract.event_hs import HsLexicon, HsMatch, load_hs_lexicon
 from extract.event_rules import EventRules
-from extract.jurisdictions import data_path, space_tolerant
+from extract.jurisdictions import data_path
 
 if not Doc.has_extension("events"):
     Doc.set_extension("events", default=None)
@@ -67,25 +68,32 @@ class Article:
 
 
 class TradeEvents:
-    def __init__(self, nlp: Language, rules: EventRules, hs: HsLexicon, cue_key: str, status_key: str,
+    def __init__(self, nlp: Language, rules: EventRules, hs: HsLexicon, cue_patterns: list[dict],
+                 status_patterns: list[dict],
                  jurisdiction_key: str, threshold: float):
         self.rules = rules
         self.hs = hs
-        self.cue_key = cue_key
-        self.status_key = status_key
+        self.cue_matcher = CueMatcher(nlp, cue_patterns)
+        self.status_matcher = CueMatcher(nlp, status_patterns)
         self.jurisdiction_key = jurisdiction_key
         self.threshold = threshold
 
     # --- per document -------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        all_cues = filter_spans(list(doc.spans.get(self.cue_key, [])))
+        windows, has_headline = _sentence_windows(doc)
+        found_cues = self.cue_matcher(windows)
+        doc.spans[CUE_KEY] = found_cues
+        all_cues = filter_spans(found_cues)
         cues = [s for s in all_cues if s.label_ != BLOCK_LABEL]
         if not cues:
+            doc.spans[STATUS_KEY] = []
             doc._.events = []
             return doc
         places = list(doc.spans.get(self.jurisdiction_key, []))
-        windows, has_headline = _sentence_windows(doc)
-        article = Article(doc, all_cues, list(doc.spans.get(self.status_key, [])), places,
+        # Status words matter only next to a measure: match them in those sentences alone.
+        statuses = self.status_matcher([w for w in windows if any(w.start <= c.start < w.end for c in cues)])
+        doc.spans[STATUS_KEY] = statuses
+        article = Article(doc, all_cues, statuses, places,
                           self.hs.matches(doc), windows, has_headline)
         article.salient = self._salient_jurisdiction(doc, places, windows, has_headline)
         mentions: list[Mention] = []
@@ -588,47 +596,29 @@ def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
     return windows, boundary is not None
 
 
-def _read_patterns(path: Path) -> list[dict]:
-    """Span-ruler patterns from JSONL, made to match across the line breaks of wire text."""
-    patterns = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                pattern = json.loads(line)
-                if isinstance(pattern["pattern"], list):
-                    pattern["pattern"] = space_tolerant(pattern["pattern"])
-                patterns.append(pattern)
-    return patterns
-
-
 @Language.factory(
     "trade_events",
     default_config={
         "rules": "lexicons/event_rules.toml",
         "hs_lexicon": "lexicons/hs_chapters.csv",
-        "cue_key": CUE_KEY,
-        "status_key": STATUS_KEY,
+        "cue_patterns": "patterns/events.jsonl",
+        "status_patterns": "patterns/events_status.jsonl",
         "jurisdiction_key": JURISDICTION_KEY,
         "threshold": None,
     },
 )
-def make_trade_events(nlp: Language, name: str, rules: str, hs_lexicon: str, cue_key: str, status_key: str,
+def make_trade_events(nlp: Language, name: str, rules: str, hs_lexicon: str, cue_patterns: str, status_patterns: str,
                       jurisdiction_key: str, threshold: float | None):
     loaded = EventRules.from_toml(data_path(rules))
     lexicon = HsLexicon(nlp, load_hs_lexicon(data_path(hs_lexicon)))
     if threshold is None:
         threshold = loaded.confidence["threshold"]
-    return TradeEvents(nlp, loaded, lexicon, cue_key, status_key, jurisdiction_key, float(threshold))
+    return TradeEvents(nlp, loaded, lexicon, read_patterns(data_path(cue_patterns)),
+                       read_patterns(data_path(status_patterns)), jurisdiction_key, float(threshold))
 
 
 def add_to_pipeline(nlp: Language) -> None:
     """Add this module's pipes to `nlp` (called by extract.nlp.load_pipeline)."""
     if "trade_jurisdictions" not in nlp.pipe_names:
         nlp.add_pipe("trade_jurisdictions", last=True)
-    for name, key, patterns in (
-        ("event_ruler", CUE_KEY, "patterns/events.jsonl"),
-        ("event_status_ruler", STATUS_KEY, "patterns/events_status.jsonl"),
-    ):
-        ruler = nlp.add_pipe("span_ruler", name=name, last=True, config={"spans_key": key, "overwrite": True})
-        ruler.add_patterns(_read_patterns(data_path(patterns)))
     nlp.add_pipe("trade_events", last=True)

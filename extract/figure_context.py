@@ -14,13 +14,6 @@ from extract.figure_lexicon import FigureLexicon
 _NP_TAGS = {"NN", "NNS", "NNP", "NNPS", "JJ", "VBG", "HYPH"}
 _NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 _STOP_DIRECTION = {";", ":"}
-_TIME_WORD = re.compile(
-    r"\b(?:year|years|month|months|week|weeks|quarter|quarters|day|days|half|period|season|fiscal|"
-    r"today|yesterday|tomorrow|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|annual|decade|1[89]\d\d|20\d\d)\b",
-    re.IGNORECASE,
-)
 _LEADING_DET = re.compile(r"^(?:the|this|that|a|an)\s+", re.IGNORECASE)
 
 
@@ -30,6 +23,12 @@ class FigureContext:
         self.fall = lexicon.cue_set("direction", "fall")
         self.measure_nouns = lexicon.cue_set("measure", "nouns")
         self.skip_nouns = lexicon.cue_set("measure", "skip")
+        time_words = lexicon.cue_regex("time", "words") + "|" + lexicon.cue_regex("time", "months")
+        self.time_word_re = re.compile(rf"\b(?:{time_words})\b|(?<!\d)(?:1[89]|20)\d\d(?!\d)", re.IGNORECASE)
+
+    def is_time(self, text: str) -> bool:
+        """Whether a DATE entity reads as time at all (the NER tags "covid-19" DATE)."""
+        return bool(self.time_word_re.search(text))
 
     def describe(self, span: Span, figure_tokens: set[int]) -> dict:
         return {
@@ -127,7 +126,7 @@ class FigureContext:
         sent = span.sent
         best, best_distance = None, None
         for ent in sent.ents:
-            if ent.label_ != "DATE" or not _TIME_WORD.search(ent.text):
+            if ent.label_ != "DATE" or not self.is_time(ent.text):
                 continue
             if ent.start < span.end and ent.end > span.start:
                 continue

@@ -19,10 +19,6 @@ from extract.figure_numbers import is_year_like, parse_digits, parse_words
 
 _CONNECTOR = re.compile(r"\s*(?:to|-|–|—|and|or|,)\s*", re.IGNORECASE)
 _LIST_CONNECTOR = re.compile(r"\s*(?:and|or|to|-|–|—)\s*", re.IGNORECASE)
-_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
-_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
-_MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.IGNORECASE)
 _HYPHEN_WORD = re.compile(r"^-[A-Za-z]")
 _OF = re.compile(r"^\s+of\b", re.IGNORECASE)
 _COUNT_SKIP_TAGS = {"JJ", "JJR", "JJS", "VBN", "HYPH"}
@@ -37,6 +33,7 @@ class Amount:
     number_text: str
     spelled: bool
     number_end: int = 0
+    in_parens: bool = False  # a conversion aside: "400m pesos ($136m; £72.3m)"
     scale: float | None = None
     scale_text: str = ""
     scale_attached: bool = False
@@ -85,6 +82,9 @@ class FigureFinder:
         containers = lexicon.cue_regex("descriptor", "containers")
         self.container_re = re.compile(rf"\b(?:{containers})\s*\(?\s*of\s+$", re.IGNORECASE)
         self.time_nouns = lexicon.cue_set("count", "time_nouns")
+        months = lexicon.cue_regex("time", "months")
+        self.month_before_re = re.compile(rf"\b(?:{months})\.?\s*$", re.IGNORECASE)
+        self.month_after_re = re.compile(rf"^\s*(?:{months})\b", re.IGNORECASE)
         self.ambiguous_currencies = lexicon.cue_set("spelled", "ambiguous_currencies")
         self.index_re = re.compile(rf"(?<![\w])(?:{lexicon.cue_regex('points', 'index_words')})(?![\w])", re.IGNORECASE)
         self.rate_word_re = re.compile(rf"(?<![\w])(?:{lexicon.cue_regex('points', 'rate_words')})(?![\w])", re.IGNORECASE)
@@ -126,6 +126,8 @@ class FigureFinder:
             return None
         amount = Amount(match.start(), match.end(), number, number_text, spelled,
                         number_end=match.end("num") if match.group("num") else match.end("numw"))
+        opened = text.rfind("(", max(0, match.start() - 40), match.start())
+        amount.in_parens = opened >= 0 and ")" not in text[opened:match.start()]
         scale = match.group("scale") or match.group("scale_att")
         if scale:
             amount.scale_text = norm_surface(scale)
@@ -169,7 +171,7 @@ class FigureFinder:
                 continue
             if is_year_like(a.number_text) and not a.scale and a.kind != "percent" and not a.has_prefix:
                 a.dropped = "year"
-            elif _MONTH_BEFORE.search(before) or (a.bare and _MONTH_AFTER.match(after)):
+            elif self.month_before_re.search(before) or (a.bare and self.month_after_re.match(after)):
                 a.dropped = "date"
             elif a.bare and _HYPHEN_WORD.match(after):
                 a.dropped = "adjectival"  # "a 60-kg bag", "a 10-year bond"
@@ -206,7 +208,7 @@ class FigureFinder:
                 left.kind, left.unit, left.currency = right.kind, right.unit, right.currency
                 left.currency_text = right.currency_text
                 left.inherited = True
-                if left.scale is None and right.scale is not None and between.strip() != ",":
+                if left.scale is None and right.scale is not None:
                     left.scale, left.scale_text = right.scale, right.scale_text
             elif left.kind == "money" and left.has_prefix and right.bare and _LIST_CONNECTOR.fullmatch(between):
                 # "$15 to 20 billion": the symbol carries over, the scale carries back.
@@ -336,8 +338,9 @@ class FigureFinder:
         sent_end = span.sent.end_char if span is not None else len(doc.text)
         # The nearest money or quantity figure before it in the same sentence, then
         # the nearest money figure before it in the article, then one after it in the sentence.
-        for a in reversed(amounts[:i]):
-            if a.start >= sent_start and a.kind in ("money", "quantity") and not a.dropped and not a.bare:
+        usable = [a for a in amounts[:i] if a.kind in ("money", "quantity") and not a.dropped and not a.bare]
+        for a in sorted(usable, key=lambda a: (a.in_parens, -a.start)):
+            if a.start >= sent_start:
                 return a
         if sentence_only:
             return None

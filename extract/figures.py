@@ -127,9 +127,16 @@ class TradeFigures:
             figure.update(self._describe(span, figure_tokens))
             figures.append(figure)
         doc._.figures = figures
+        self._drop_false_dates(doc)
         if spans:
             self._drop_stray_number_ents(doc, [s for s in spans if s is not None])
         return doc
+
+    def _drop_false_dates(self, doc: Doc) -> None:
+        """The small model tags words like "covid-19" DATE; a DATE with no time word or year goes."""
+        kept = [e for e in doc.ents if e.label_ != "DATE" or self.context.is_time(e.text)]
+        if len(kept) != len(doc.ents):
+            doc.set_ents(kept, default="outside")
 
     @staticmethod
     def _drop_stray_number_ents(doc: Doc, spans: list[Span]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pycountry
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -66,38 +66,53 @@ def space_tolerant(pattern: list[dict]) -> list[dict]:
     tolerant: list[dict] = []
     for index, token in enumerate(pattern):
         if index:
-            tolerant.append({"IS_SPACE": True, "OP": "*"})
+            tolerant.append({"IS_SPACE": True, "OP": "?"})  # the tokenizer keeps a run of spaces in one token
         tolerant.append(token)
     return tolerant
+
+
+def without_spaces(doc: Doc, matchers) -> list[tuple[int, int, int]]:
+    """Phrase matches on the doc with its whitespace tokens left out, as (key, start, end) in
+    the doc's own token offsets: wire text wraps names ("General\nAgreement") and the
+    PhraseMatcher, unlike a token Matcher with optional-space steps, stays fast."""
+    keep = [token.i for token in doc if not token.is_space]
+    if len(keep) == len(doc):
+        shadow, keep = doc, list(range(len(doc)))
+    else:
+        shadow = Doc(doc.vocab, words=[doc[i].text for i in keep])
+    found = []
+    for matcher in matchers:
+        found.extend((key, keep[start], keep[end - 1] + 1) for key, start, end in matcher(shadow))
+    return found
 
 
 class JurisdictionFinder:
     def __init__(self, nlp: Language, aliases: list[Alias], spans_key: str):
         self.spans_key = spans_key
-        self.matcher = Matcher(nlp.vocab)
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.anycase = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.by_text: dict[str, Alias] = {}
         self.by_key: dict[str, Alias] = {}
         for index, alias in enumerate(aliases):
             key = f"J{index}"
             self.by_key[key] = alias
-            words = [t.text for t in nlp.make_doc(alias.text)]
             if alias.exact:
                 # As written, in a wire headline's capitals, or starting a sentence ("The Community").
-                pattern = [{"ORTH": {"IN": sorted({w, w.upper()} | ({w[:1].upper() + w[1:]} if not i else set()))}}
-                           for i, w in enumerate(words)]
-                for variant in (alias.text, alias.text.upper()):
+                text = alias.text
+                forms = {text, text.upper(), text[:1].upper() + text[1:]}
+                self.exact.add(key, [nlp.make_doc(form) for form in sorted(forms)])
+                for variant in (text, text.upper()):
                     self.by_text.setdefault(variant, alias)
             else:
-                pattern = [{"LOWER": w.lower()} for w in words]
+                self.anycase.add(key, [nlp.make_doc(alias.text)])
                 self.by_text.setdefault(alias.text.lower(), alias)
-            self.matcher.add(key, [space_tolerant(pattern)])
 
     def _lookup(self, text: str) -> Alias | None:
         return self.by_text.get(text) or self.by_text.get(text.lower())
 
     def __call__(self, doc: Doc) -> Doc:
         candidates = []
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in without_spaces(doc, (self.exact, self.anycase)):
             alias = self.by_key[doc.vocab.strings[match_id]]
             candidates.append(Span(doc, start, end, label=alias.code or IGNORE, span_id=alias.kind))
         covered = set()

@@ -33,6 +33,7 @@ EXIT_CONFIG = 2          # bad config or options
 EXIT_LOCKED = 75         # another daily run holds the lock (sysexits EX_TEMPFAIL)
 
 STAGES = ("crawl", "extract", "retention", "digest")
+DEMO_PORT = 8800         # the demo site's usual port: the same URLs on every demo run, so re-runs add nothing
 EXTRACT_CHUNK = 64       # articles per extraction step: progress granularity and most work a kill can lose
 
 
@@ -315,7 +316,12 @@ def run_demo(config: Config, *, reporter: Reporter | None = None, mail: bool = T
     from tradewatch.demo.server import DemoSite
 
     reporter = reporter or Reporter()
-    with DemoSite(**site_options) as site:
+    site = DemoSite(**{"port": DEMO_PORT, **site_options})
+    try:
+        site.start()
+    except OSError:                 # the usual port is taken: any free one (URLs then differ from earlier runs)
+        site = DemoSite(**{**site_options, "port": 0})
+    with site:
         reporter.info(f"demo site at {site.base_url}")
         # allow_private reaches the loopback demo server; the config's own sources are not crawled.
         return run_daily(demo_config(config, site), allow_private=True, reporter=reporter, mail=mail,

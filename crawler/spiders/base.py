@@ -30,6 +30,10 @@ class TradewatchSpider(scrapy.Spider):
         self.allowed_domains = sorted({guard.source_domain(u) for s in self.sources.values() for u in s.urls})
 
     @property
+    def distributed(self) -> bool:
+        return self.crawler.settings.getbool("TRADEWATCH_DISTRIBUTED")
+
+    @property
     def recorder(self) -> RunRecorder:
         return RunRecorder.of(self.crawler)
 
@@ -41,11 +45,12 @@ class TradewatchSpider(scrapy.Spider):
                 yield self.source_request(url, source.name, self.start_kind)
 
     def source_request(self, url: str, source: str, kind: str, **meta) -> scrapy.Request:
-        """A feed/sitemap/site start page: always fetched (conditionally), never deduplicated."""
+        """A feed/sitemap/site start page: fetched every run (conditionally). Only with a shared
+        (Redis) scheduler does the dupefilter see it, so one process of the run fetches it."""
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
                     "site": self.parse_site_start, "any": self.parse_any}[kind]
         return scrapy.Request(
-            url, callback=callback, errback=self.failed, dont_filter=True,
+            url, callback=callback, errback=self.failed, dont_filter=not self.distributed,
             meta={"source": source, "kind": kind, "conditional": kind in ("feed", "sitemap", "any"),
                   "handle_httpstatus_list": [304], **meta},
         )
@@ -174,8 +179,11 @@ class TradewatchSpider(scrapy.Spider):
             return
         kind = request.meta.get("kind", "page")
         reason, permanent = describe_failure(failure)
+        chain = request.meta.get("redirect_urls") or []
+        if chain and "redirection" in reason:
+            reason = f"redirect loop or chain longer than the cap: {' -> '.join(chain + [request.url])}"
         self.recorder.failure(
-            request.url, reason, source=request.meta.get("source"),
+            chain[0] if chain else request.url, reason, source=request.meta.get("source"),
             permanent=permanent and kind == "page",
             counted_as="pages_failed" if kind == "page" else "sources_failed",
         )

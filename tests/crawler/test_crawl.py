@@ -32,7 +32,8 @@ def test_feed_crawl_is_incremental_and_conditional(server, db_path):
     feed = feed_for(server, urls, etag='"v1"', headers={"Last-Modified": "Mon, 10 Mar 2025 09:00:00 GMT"})
     config = _config(Source(name="trade-feed", kind="feed", urls=[feed], tier="trade"))
 
-    first = crawl(config, db_path=db_path, settings=TEST_SETTINGS)
+    # This crawl cleans in a worker process, as production does (the others clean inline).
+    first = crawl(config, db_path=db_path, settings={**TEST_SETTINGS, "TRADEWATCH_CLEAN_WORKERS": 1})
     assert first["articles_new"] == 4 and first["pages_fetched"] == 4 and first["feeds_fetched"] == 1
     assert first["failures"] == 0, first["failure_list"]
     articles = {r["title"]: r for r in _rows(db_path, "SELECT * FROM articles")}

@@ -286,3 +286,22 @@ def test_mojibake_with_c1_control_fixed():
 def test_mojibake_fixed_in_every_normal_line_of_a_long_text():
     text = "\n".join(["The ministryâ€™s rÃ©sumÃ© of the talks."] * 500)
     assert clean_text(text) == "\n".join(["The ministry’s résumé of the talks."] * 500)
+
+
+def test_tags_heading_takes_its_keyword_list_along():
+    text = "Quotas end in May.\nTags\ncopper duties, Freeland, trade court, smelters\nImporters object."
+    assert clean_text(text) == "Quotas end in May.\nImporters object."
+    # the same list without a heading before it could be content, and stays
+    assert clean_text("copper duties, Freeland, trade court, smelters") == "copper duties, Freeland, trade court, smelters"
+
+
+@pytest.mark.parametrize("line,language", [
+    ("Monday, November 18, 2019 at 3:05 pm", "en"),
+    ("18 Nov 2019", "en"),
+    ("Posted by Jon Roe in Trade", "en"),
+    ("segunda-feira, 22 de janeiro de 2018 às 0:13", "pt"),
+    ("05/10/2018 - Publicado por: Ana Lima - Categoria: Economia", "pt"),
+    ("Montag, 15. Juni 2020, 10:30 Uhr", "de"),
+])
+def test_standalone_datelines_and_posted_by_dropped(line, language):
+    assert clean_text(f"Tarifas sobem.\n{line}\nImportadores reagem.", language) == "Tarifas sobem.\nImportadores reagem."

@@ -52,6 +52,11 @@ def test_fixture_case(nlp, case):
                 assert event[key] == expected[key], (key, event)
         if "targets" in expected:
             assert sorted(event["targets"]) == sorted(expected["targets"]), event
+        if "not_status" in case:
+            assert event["status"] != case["not_status"], event
+    if case.get("exact"):
+        assert sorted((e["type"], e["actor"]) for e in found) == sorted(
+            (e["type"], e["actor"]) for e in case["expect"]), found
 
 
 def test_fixtures_cover_every_type_and_status():

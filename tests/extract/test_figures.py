@@ -194,3 +194,11 @@ def test_pipes_work_across_processes(nlp):
     texts = ["Exports rose 5 pct.", "It paid 3 mln dlrs."]
     docs = list(nlp.pipe(texts, n_process=2, batch_size=1))
     assert [d._.figures[0]["value"] for d in docs] == [5, 3000000]
+
+
+def test_false_dates_are_dropped_and_true_ones_kept(nlp):
+    doc = nlp("The risk of covid-19 inflow rose 5 pct in the first quarter of 2020.")
+    dates = [e.text for e in doc.ents if e.label_ == "DATE"]
+    assert "covid-19" not in dates
+    assert any("quarter" in d for d in dates)
+    assert doc._.figures[0]["period"] == "first quarter of 2020"

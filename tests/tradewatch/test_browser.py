@@ -117,3 +117,12 @@ def test_canned_query_page_renders_links_and_escapes_titles(served, browser):
     # the <script> in a title is shown as text, never run
     assert any('<script>alert("x")</script>' in td.text for td in browser.find_elements(By.CSS_SELECTOR, "td.col-title"))
     assert browser.execute_script("return document.querySelectorAll('td script').length") == 0
+
+
+def test_chart_plugin_loads_when_installed(served, browser):
+    pytest.importorskip("datasette_vega", reason="datasette-vega (optional chart plugin) is not installed")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{served}/tradewatch/figures_view")
+    WebDriverWait(browser, 10).until(lambda d: "charting options" in d.find_element(By.TAG_NAME, "body").text.lower())

@@ -236,3 +236,32 @@ def test_no_repeat_digests_across_three_daily_runs(tmp_path):
     assert [sorted(keys) for keys in per_run] == [["story-samsung", "story-threat"], ["story-steel"],
                                                   ["story-announce"]]
     assert query(db, "SELECT count(*) FROM articles WHERE extractor_version = 'old'") == [(0,)]
+
+
+def test_progress_bar_on_a_real_terminal(tmp_path):
+    """stderr on a pseudo-terminal: the progress bar, no timestamps."""
+    import pty
+
+    db = tmp_path / "kb.db"
+    config = write_config(tmp_path, db)
+    seed(db, many_articles(3, prefix="tty"))
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([*TRADEWATCH, "daily", "--config", str(config)], stdout=subprocess.DEVNULL,
+                                stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:                      # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        assert proc.wait(timeout=300) == 0
+    finally:
+        os.close(master)
+    text = b"".join(chunks).decode()
+    assert "\rextract   [########################] 3/3 (100%)" in text
+    assert not CRON_LINE.search(text.splitlines()[0])

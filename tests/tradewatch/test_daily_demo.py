@@ -48,3 +48,24 @@ def test_two_daily_runs_on_the_demo_site(tmp_path, capsys):
 def test_demo_watchlists_parse():
     names = [w.name for w in demo_watchlists()]
     assert names == ["us-china", "batteries-and-chips", "big-money"]
+
+
+def test_demo_command(tmp_path):
+    """`tradewatch daily --demo`: what `make demo` runs."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "tradewatch.db"
+    done = subprocess.run([sys.executable, "-c", "from tradewatch.cli import main; main()", "daily", "--demo",
+                           "--db", str(db), "--no-mail"], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert out.startswith("tradewatch daily: run 1 ok")
+    for label in ("articles", "figures", "companies", "events"):
+        assert f"  {label}" in out
+    assert f"Browse it: tradewatch serve --db {db}" in out
+    digest = (tmp_path / "digests" / "us-china" / "latest.md").read_text()
+    assert digest.startswith("# tradewatch digest: us-china")
+    assert "threatened → announced" in digest and "Carried by 2 outlets" in digest
+    assert str(tmp_path / "digests" / "us-china") in out

@@ -203,3 +203,19 @@ def test_stylesheet_is_served_and_linked(workbench):
     page, css = fetch(path, "/tradewatch/events", "/tradewatch-assets/tradewatch.css")
     assert '/tradewatch-assets/tradewatch.css' in page.text
     assert css.status_code == 200 and "column-descriptions" in css.text
+
+
+def test_unknown_country_returns_nothing(workbench):
+    path, _ = workbench
+    assert rows(path, "/tradewatch/events_for_country", country="Atlantis") == []
+
+
+def test_serve_on_a_file_that_is_not_a_database_says_so(tmp_path):
+    from tradewatch.cli.serve import serve_command
+
+    junk = tmp_path / "tradewatch.db"
+    junk.write_bytes(b"not sqlite\n" * 50)
+    result = CliRunner().invoke(serve_command, ["--db", str(junk), "--port", "1"])
+    assert result.exit_code == 2
+    assert "not a usable tradewatch knowledge base" in result.output and str(junk) in result.output
+    assert junk.read_bytes() == b"not sqlite\n" * 50

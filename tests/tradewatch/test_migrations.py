@@ -80,3 +80,20 @@ def test_migrate_is_a_no_op_on_a_current_database(tmp_path):
     schema = sqlite_utils.Database(path).schema
     KnowledgeBase(path).close()
     assert sqlite_utils.Database(path).schema == schema
+
+
+def test_two_processes_opening_an_old_file_migrate_it_once(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "old.db"
+    _v1_database(path)
+    code = "import sys; from tradewatch.store import KnowledgeBase; KnowledgeBase(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    db = sqlite_utils.Database(path)
+    assert [r["version"] for r in db["schema_version"].rows] == list(range(1, LATEST + 1))
+    assert db["articles"].count == 3 and db["event_mentions"].count == 2

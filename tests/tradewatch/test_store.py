@@ -325,3 +325,47 @@ def test_batch_with_a_bad_item_writes_nothing(kb):
     with pytest.raises(ValueError):
         kb.save_articles_batch([good, {**good, "article": {"title": "no url", "text": "x"}}])
     assert _rows(kb, "articles") == 0
+
+
+def test_fallback_company_resolver():
+    from tradewatch.store.identity import FallbackResolver, name_key
+
+    assert name_key("Toyota Motor Corp.") == name_key("toyota motor") == "toyota motor"
+    resolver = FallbackResolver([("Nippon Steel Corp", ["Nippon Steel"]), ("Acme Holdings", []),
+                                 ("Mitsubishi Heavy Industries", [])])
+    assert resolver.resolve("Nippon Steel Corporation") == "Nippon Steel Corp"
+    assert resolver.resolve("Acme Group") == "Acme Holdings"
+    assert resolver.resolve("Mitsubishi Heavy Industires") == "Mitsubishi Heavy Industries"  # a close spelling
+    assert resolver.resolve("Acmee") == "Acmee"                      # too different
+    assert resolver.resolve("Samsung Electronics") == "Samsung Electronics"
+    resolver.add("Samsung Electronics", ["Samsung"])
+    assert resolver.resolve("SAMSUNG") == "Samsung Electronics"
+
+
+def test_planner_statistics_keep_view_pages_on_the_index(tmp_path):
+    path = tmp_path / "big.db"
+    with KnowledgeBase(path) as kb:
+        ids = kb.save_articles_batch([
+            {"article": _article(f"https://news.example.com/{i}", published=f"2026-{1 + i % 12:02d}-01T00:00:00+00:00"),
+             "source": f"s{i % 7}", "fetched_at": "2026-11-20", "content_hash": str(i)} for i in range(1200)])
+        kb.save_extractions([(aid, {"figures": [{"text": "1%", "kind": "percent", "value": 1, "unit": "percent"}]})
+                             for aid in ids], "1")
+    with KnowledgeBase(path) as kb:
+        assert kb.conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'articles'").fetchone()[0] > 0
+        assert not kb.refresh_statistics()  # fresh: nothing to do
+        plan = " ".join(r[3] for r in kb.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM figures_view ORDER BY article_published DESC LIMIT 50"))
+        assert "idx_articles_published" in plan and "TEMP B-TREE" not in plan
+
+
+def test_a_file_that_is_not_sqlite_gets_a_clear_error_and_is_kept(tmp_path):
+    from tradewatch.store import KnowledgeBaseError
+
+    path = tmp_path / "kb.db"
+    junk = b"this is not a database\n" * 100
+    path.write_bytes(junk)
+    with pytest.raises(KnowledgeBaseError, match="not a usable tradewatch knowledge base.*move this one away"):
+        KnowledgeBase(path)
+    assert path.read_bytes() == junk
+    with pytest.raises(KnowledgeBaseError, match="cannot open"):
+        KnowledgeBase(tmp_path)  # a directory

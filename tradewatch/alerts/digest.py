@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from tradewatch.alerts import reader, state
-from tradewatch.alerts.matching import CompiledWatchlist, compile_watchlist, figures_of_event, match_article, sentence_around
+from tradewatch.alerts.matching import (
+    CompiledWatchlist, compile_watchlist, event_matches, figures_of_event, match_article, sentence_around,
+)
 from tradewatch.alerts.model import ArticleView, Figure, Measure, StoryItem
 from tradewatch.alerts.ranking import rank
 from tradewatch.alerts.wording import measure_line, measure_phrase, wording
@@ -117,7 +119,8 @@ def _story_item(db, compiled: CompiledWatchlist, key: str, matched: list[Article
     seen_events: set[str] = set()
     ordered = [lead, *[a for a in matched if a is not lead]]
     for article in ordered:
-        for event in article.events:
+        # The measures the watchlist asked about first: they also give the evidence sentence.
+        for event in sorted(article.events, key=lambda e: not event_matches(compiled, e)):
             if event.id in seen_events or len(measures) >= MAX_MEASURES:
                 continue
             seen_events.add(event.id)
@@ -131,7 +134,7 @@ def _story_item(db, compiled: CompiledWatchlist, key: str, matched: list[Article
             measure.line = measure_line(measure)
             measures.append(measure)
 
-    evidence = _evidence(lead, compiled, measures)
+    evidence = _evidence(lead, measures)
     figures = _figures(lead, evidence)
     all_reasons = list(dict.fromkeys(r for a in matched for r in reasons.get(a.id, [])))
     companies = list(dict.fromkeys(c.name for a in matched for c in a.companies))
@@ -146,7 +149,7 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def _evidence(lead: ArticleView, compiled: CompiledWatchlist, measures: list[Measure]) -> str:
+def _evidence(lead: ArticleView, measures: list[Measure]) -> str:
     sentence = ""
     for measure in measures:
         if measure.event.article_id == lead.id and measure.event.evidence:

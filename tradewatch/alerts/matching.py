@@ -128,6 +128,11 @@ def watched_companies(watchlist: CompiledWatchlist, article: ArticleView) -> lis
     return found
 
 
+def event_matches(watchlist: CompiledWatchlist, event: Event) -> bool:
+    """The event meets the watchlist's event criteria (true for any event when none are set)."""
+    return _event_holds(watchlist, event)
+
+
 def _event_holds(watchlist: CompiledWatchlist, event: Event) -> bool:
     if watchlist.event_types and event.type not in watchlist.event_types:
         return False

@@ -41,7 +41,11 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
     if not quiet:
         click.echo("\n".join(summary_lines(result, config.db)))
         if demo:
-            click.echo(f"\nBrowse it: make serve   (or: .venv/bin/tradewatch serve --db {config.db})")
+            from tradewatch.config import DEFAULT_DB
+
+            how = "make serve   (or: .venv/bin/tradewatch serve)" if config.db == DEFAULT_DB else \
+                f"tradewatch serve --db {config.db}"
+            click.echo(f"\nBrowse it: {how}")
     sys.exit(result.exit_code)
 
 

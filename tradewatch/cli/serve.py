@@ -11,6 +11,17 @@ import click
 from tradewatch.cli.options import config_option, db_option, resolve_config
 
 
+def _open(path: Path):
+    """The knowledge base, or exit with its one-line error (names the file and the fix)."""
+    from tradewatch.store import KnowledgeBase, KnowledgeBaseError
+
+    try:
+        return KnowledgeBase(path)
+    except KnowledgeBaseError as exc:
+        click.echo(f"tradewatch: {exc}", err=True)
+        sys.exit(2)
+
+
 @click.command("serve")
 @db_option
 @config_option
@@ -22,11 +33,10 @@ def serve_command(db_path: str | None, config_path: str | None, port: int, host:
     from datasette.cli import cli as datasette_cli
 
     from tradewatch.datasette import load_metadata, serve_args
-    from tradewatch.store import KnowledgeBase
 
     config = resolve_config(config_path, db_path)
     path = Path(config.db)
-    KnowledgeBase(path).close()  # creates an empty knowledge base or upgrades an old one, so every page works
+    _open(path).close()  # creates an empty knowledge base or upgrades an old one, so every page works
     with tempfile.TemporaryDirectory(prefix="tradewatch-serve-") as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(load_metadata(path.stem)), encoding="utf-8")
@@ -52,15 +62,15 @@ def reextract_command(db_path: str | None, config_path: str | None, since: str |
     from extract import EXTRACTOR_VERSION
     from extract.nlp import extract_records, load_pipeline
 
-    from tradewatch.store import KnowledgeBase
     from tradewatch.store.identity import parse_day
     from tradewatch.store.reextraction import reextract
 
     if since and parse_day(since) is None:
         raise click.BadParameter(f"{since!r} is not a date like 2026-11-01", param_hint="--since")
     config = resolve_config(config_path, db_path)
+    kb = _open(Path(config.db))
     nlp = load_pipeline(model or config.model)
-    with KnowledgeBase(config.db) as kb:
+    with kb:
         result = reextract(
             kb, lambda items: extract_records(items, nlp=nlp), EXTRACTOR_VERSION, since=since, force=force,
             batch_size=batch_size, progress=lambda n: click.echo(f"  {n} articles", err=True),

@@ -50,7 +50,9 @@ Extensions (same rules):
     kb.drop_raw_html(older_than_days) -> n             # retention: raw HTML only, text and derived rows stay
     kb.transaction()                                   # context manager: BEGIN IMMEDIATE … COMMIT (nests)
     kb.db / kb.conn                                    # sqlite_utils.Database / sqlite3.Connection, for reads
-    kb.close(); with KnowledgeBase(path) as kb: ...
+    kb.close(); with KnowledgeBase(path) as kb: ...      # close() refreshes planner statistics when stale
+    kb.refresh_statistics(force=False) -> bool         # ANALYZE when missing or the file has doubled
+    KnowledgeBaseError                                 # opening failed: not SQLite, unwritable, locked; message says the fix
 
 Cross-article identity: `events` holds one row per real-world measure (same type, actor
 and targets, similar product, dates within a few weeks); every report is an
@@ -61,5 +63,5 @@ by `extract.canonical_names.CompanyResolver` when present.
 Schema: `tradewatch.store.migrations` (versioned; `schema_version` table).
 """
 from tradewatch.store.ids import article_id, canonical_url  # noqa: F401
-from tradewatch.store.knowledge_base import KnowledgeBase  # noqa: F401
+from tradewatch.store.knowledge_base import KnowledgeBase, KnowledgeBaseError  # noqa: F401
 from tradewatch.store.migrations import LATEST as SCHEMA_VERSION  # noqa: F401

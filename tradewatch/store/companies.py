@@ -40,7 +40,7 @@ class CompanyIndex:
     def _resolve(self, name: str, aliases: list[str]) -> str:
         rows = self._load()
         if self._resolver is None:
-            self._resolver = identity.make_resolver({c["name"]: list(c["aliases"]) for c in rows.values()})
+            self._resolver = identity.make_resolver([(c["name"], list(c["aliases"])) for c in rows.values()])
         return self._resolver.resolve(name, aliases) or name
 
     def upsert(self, name: str, aliases: list[str], country: str | None, now: str) -> str:

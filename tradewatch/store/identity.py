@@ -41,10 +41,9 @@ class FallbackResolver:
     """Canonical company name by exact key, then close spelling. Used when
     `extract.canonical_names.CompanyResolver` is not available."""
 
-    def __init__(self, existing: dict[str, list[str]] | Iterable[str] = ()):
+    def __init__(self, existing: Iterable[tuple[str, Iterable[str]]] = ()):
         self._by_key: dict[str, str] = {}
-        items = existing.items() if isinstance(existing, dict) else ((name, []) for name in existing)
-        for name, aliases in items:
+        for name, aliases in existing:
             self.add(name, aliases)
 
     def add(self, name: str, aliases: Iterable[str] = ()) -> None:
@@ -66,8 +65,9 @@ class FallbackResolver:
         return name
 
 
-def make_resolver(existing: dict[str, list[str]]):
-    """The companies stage's resolver when present, else the fallback above."""
+def make_resolver(existing: list[tuple[str, list[str]]]):
+    """The companies stage's resolver when present, else the fallback above.
+    `existing`: (canonical name, aliases) of every company already stored."""
     try:
         from extract.canonical_names import CompanyResolver  # type: ignore[import-not-found]
     except ImportError:

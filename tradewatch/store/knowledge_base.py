@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
+from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import sqlite_utils
+from filelock import FileLock
 
 from tradewatch.store.companies import CompanyIndex
 from tradewatch.store.events import EventMatcher, refresh_events
 from tradewatch.store.ids import canonical_url, stable_id
-from tradewatch.store.migrations import migrate
+from tradewatch.store.migrations import LATEST, current_version, migrate
+
+class KnowledgeBaseError(RuntimeError):
+    """The knowledge base file cannot be opened or upgraded; the message names the file and a fix."""
+
 
 SEEN_STATUSES = ("stored", "failed", "skipped")       # is_seen() is true for these
 SEEN_STATUS_CHOICES = SEEN_STATUSES + ("retry",)     # "retry": recorded, fetched again next time
@@ -65,20 +72,18 @@ def _str_list(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None and str(v).strip()]
 
 
-_SCALE_WORDS: dict[str, str] | None = None
+@functools.lru_cache(maxsize=1)
+def _scale_words() -> dict[str, str]:
+    rows = resources.files("tradewatch.store").joinpath("data/scale_words.csv").read_text("utf-8").splitlines()
+    return dict(line.strip().split(",", 1) for line in rows[1:] if "," in line)
 
 
 def _scale_of(text: str | None) -> str | None:
     """Scale word of a figure's text ("$1.7bn" → billion), from data/scale_words.csv."""
-    global _SCALE_WORDS
-    if _SCALE_WORDS is None:
-        from importlib import resources
-
-        rows = resources.files("tradewatch.store").joinpath("data/scale_words.csv").read_text("utf-8").splitlines()
-        _SCALE_WORDS = dict(line.split(",", 1) for line in rows[1:] if "," in line)
+    words = _scale_words()
     for word in re.findall(r"(?<=[\d\s.])([a-z]+)", (text or "").lower()):
-        if word in _SCALE_WORDS:
-            return _SCALE_WORDS[word]
+        if word in words:
+            return words[word]
     return None
 
 
@@ -154,27 +159,74 @@ class KnowledgeBase:
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0, migrate_schema: bool = True):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
-        self.db = sqlite_utils.Database(self.conn)
-        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        if str(path) != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last commit
-        self.conn.execute("PRAGMA cache_size = -65536")   # 64 MB: index pages of a big knowledge base stay hot
-        self.conn.execute("PRAGMA temp_store = MEMORY")
-        self.conn.execute("PRAGMA foreign_keys = ON")
         self._lock = threading.RLock()
-        if migrate_schema:
-            with self._lock:
-                migrate(self.db)
+        self._wrote = False
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise KnowledgeBaseError(
+                f"cannot open the knowledge base {self.path}: {exc}; give --db a writable file path") from None
+        try:
+            self.db = sqlite_utils.Database(self.conn)
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            if str(path) != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last commit
+            self.conn.execute("PRAGMA cache_size = -65536")   # 64 MB: index pages of a big knowledge base stay hot
+            self.conn.execute("PRAGMA temp_store = MEMORY")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if migrate_schema and current_version(self.db) < LATEST:
+                self._migrate(busy_timeout)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise KnowledgeBaseError(f"the knowledge base {self.path} stayed locked by another writer for "
+                                         f"{busy_timeout:g}s; try again when it has finished") from None
+            raise KnowledgeBaseError(
+                f"{self.path} is not a usable tradewatch knowledge base ({exc}); point --db at the right file, "
+                "or move this one away to start a new knowledge base") from None
         self._company_index = CompanyIndex(self.conn)
+
+    def _migrate(self, timeout: float) -> None:
+        """Upgrade the schema; a file lock keeps two processes opening an old file from both doing it."""
+        if str(self.path) == ":memory:":
+            migrate(self.db)
+            return
+        with self._lock, FileLock(f"{self.path}.migrate.lock", timeout=max(timeout, 60)):
+            migrate(self.db)  # re-reads the version under the lock
 
     # -- plumbing -------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            if self._wrote:
+                self.refresh_statistics()
+        finally:
+            self.conn.close()
+
+    def refresh_statistics(self, force: bool = False) -> bool:
+        """ANALYZE when the query planner's statistics are missing or the articles table has more
+        than doubled since: without them SQLite joins views in the slow order on a big file.
+        Small files plan well without; a busy database is left for next time. True if it ran."""
+        with self._lock:
+            rows = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
+            if rows < 1000 and not force:
+                return False
+            try:
+                stat = self.conn.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'articles' LIMIT 1").fetchone()
+            except sqlite3.OperationalError:  # no sqlite_stat1 yet
+                stat = None
+            analyzed = int(stat[0].split()[0]) if stat and stat[0] else 0
+            if not (force or rows > 2 * analyzed):
+                return False
+            try:
+                self.conn.execute("ANALYZE")
+                self.conn.commit()
+            except sqlite3.OperationalError:
+                return False
+            return True
 
     def __enter__(self) -> "KnowledgeBase":
         return self
@@ -198,6 +250,7 @@ class KnowledgeBase:
                 self.conn.execute("RELEASE SAVEPOINT kb_nested")
                 return
             self.conn.execute("BEGIN IMMEDIATE")
+            self._wrote = True
             try:
                 yield self.conn
             except BaseException:

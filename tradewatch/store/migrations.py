@@ -279,33 +279,10 @@ def v4_countries(db: sqlite_utils.Database) -> None:
     db["countries"].create_index(["name"], if_not_exists=True)
 
 
-# --- version 5: views that facet fast on a big file ---------------------------------------
-
-# LEFT JOINs on the articles' primary key: SQLite drops the join when a query (a count, a facet
-# on the view's own columns) reads nothing from articles, instead of visiting every article.
-VIEWS_V5 = {
-    "event_reports_view": """
-SELECT m.id, m.event_id, e.type, e.actor, e.targets, m.status, m.product, m.evidence, m.confidence,
-       a.title AS article_title, a.url AS article_url, a.published AS article_published,
-       a.published_month, a.source, a.tier, a.language, m.article_id
-FROM event_mentions m LEFT JOIN events e ON e.id = m.event_id LEFT JOIN articles a ON a.id = m.article_id""",
-    "figures_view": """
-SELECT f.id, f.kind, f.value, f.unit, f.currency, f.scale, f.direction, f.measure, f.period, f.text,
-       f.sentence, a.title AS article_title, a.url AS article_url, a.published AS article_published,
-       a.published_month, a.source, a.tier, a.language, f.article_id
-FROM figures f LEFT JOIN articles a ON a.id = f.article_id""",
-}
+# --- version 5: digests (adopted from the alerts) ------------------------------------------
 
 
-def v5_fast_views(db: sqlite_utils.Database) -> None:
-    for name, sql in VIEWS_V5.items():
-        db.create_view(name, sql.strip(), replace=True)
-
-
-# --- version 6: digests (adopted from the alerts) ------------------------------------------
-
-
-def v6_digests(db: sqlite_utils.Database) -> None:
+def v5_digests(db: sqlite_utils.Database) -> None:
     """`digests`: each rendered digest kept until delivered (created by tradewatch.alerts.state
     before the store adopted it; same columns, so an existing table is kept as it is)."""
     db["digests"].create(
@@ -323,8 +300,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (2, "identity", v2_identity),
     (3, "search", v3_search),
     (4, "countries", v4_countries),
-    (5, "fast_views", v5_fast_views),
-    (6, "digests", v6_digests),
+    (5, "digests", v5_digests),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -1,0 +1,137 @@
+"""Crawler speed and memory: the full tradewatch crawler vs a bare Scrapy spider, same run.
+
+    python benchmarks/bench_crawl.py [--pages 20000] [--workers 1] [--out benchmarks/results/crawl.json]
+
+1. Serves the demo site scaled to N generated article pages on 127.0.0.1 (tradewatch.demo).
+2. Bare baseline: a plain scrapy.Spider in its own process fetches exactly the article URLs
+   (no middlewares or pipelines of ours, responses dropped).
+3. Full crawler: `crawler.run.crawl` on the demo's sitemap index: address guard, robots.txt,
+   conditional GET, content checks, charset repair, canonical URLs, seen-URL checks,
+   cleaning (trafilatura, in TRADEWATCH_CLEAN_WORKERS processes), dates, dedupe (MinHash LSH),
+   writes to a real SQLite knowledge base. Extraction (spaCy) is off: it runs after a crawl.
+4. Pages/s of each = pages fetched / engine seconds (spider open → close); ratio = full / bare.
+   Resident memory of the crawl process after 2,000 pages and after N pages.
+Same concurrency settings for both (no politeness delay: one local host).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CONCURRENCY = {
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def bare_child(urls_file: str, stats_file: str) -> int:
+    """The baseline: Scrapy with its defaults, fetching the given URLs, keeping nothing."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    urls = json.loads(Path(urls_file).read_text())
+
+    class BareSpider(scrapy.Spider):
+        name = "bare"
+
+        async def start(self):
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse)
+
+        def parse(self, response):
+            return None
+
+    process = CrawlerProcess({**CONCURRENCY, "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False})
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler)
+    process.start()
+    stats = crawler.stats.get_stats()
+    Path(stats_file).write_text(json.dumps({
+        "pages": stats.get("response_received_count", 0),
+        "engine_seconds": stats.get("elapsed_time_seconds"),
+    }))
+    return 0
+
+
+def run_bare(urls: list[str], tmp: Path) -> dict:
+    urls_file, stats_file = tmp / "urls.json", tmp / "bare.json"
+    urls_file.write_text(json.dumps(urls))
+    subprocess.run([sys.executable, __file__, "--bare-child", str(urls_file), str(stats_file)], check=True, cwd=ROOT)
+    return json.loads(stats_file.read_text())
+
+
+def run_full(sitemap_url: str, pages: int, workers: int, tmp: Path) -> dict:
+    from crawler.run import crawl
+    from tradewatch.config import Config, Source
+
+    config = Config(sources=[Source(name="demo", kind="sitemap", urls=[sitemap_url])])
+    settings = {**CONCURRENCY, "TRADEWATCH_ALLOWED_NETWORKS": ["127.0.0.1/32"],
+                "TRADEWATCH_CLEAN_WORKERS": workers, "TRADEWATCH_MEMORY_MARKS": [2000, pages]}
+    return crawl(config, db_path=str(tmp / "kb.db"), settings=settings, log_file=str(tmp / "crawl.log"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=20_000, help="scaled demo pages (>= 5000 for the ratio)")
+    parser.add_argument("--workers", type=int, default=1, help="cleaning worker processes of the full crawler")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "crawl.json"))
+    parser.add_argument("--bare-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.bare_child:
+        return bare_child(*args.bare_child)
+
+    from tradewatch.demo.server import DemoSite
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp_name, DemoSite(scale=args.pages) as site:
+        tmp = Path(tmp_name)
+        article_urls = site.article_urls
+        started = time.monotonic()
+        bare = run_bare(article_urls, tmp)
+        full = run_full(site.sitemap_index_url, args.pages, args.workers, tmp)
+        wall = time.monotonic() - started
+    bare_rate = bare["pages"] / bare["engine_seconds"]
+    full_rate = full["pages_fetched"] / full["engine_seconds"]
+    rss_small = full.get("rss_mb_at_2000_pages")
+    rss_large = full.get(f"rss_mb_at_{args.pages}_pages")
+    result = {
+        "pages_served": len(article_urls),
+        "bare": {"pages": bare["pages"], "engine_seconds": round(bare["engine_seconds"], 2),
+                 "pages_per_s": round(bare_rate, 1)},
+        "full": {"pages": full["pages_fetched"], "articles_new": full["articles_new"],
+                 "duplicates": full["duplicates"], "failures": full["failures"],
+                 "engine_seconds": full["engine_seconds"], "pages_per_s": round(full_rate, 1),
+                 "clean_workers": args.workers},
+        "ratio_full_over_bare": round(full_rate / bare_rate, 3),
+        "ratio_target": 0.8,
+        "rss_mb_after_2000_pages": rss_small,
+        f"rss_mb_after_{args.pages}_pages": rss_large,
+        "rss_growth_mb": round(rss_large - rss_small, 1) if rss_small and rss_large else None,
+        "rss_growth_target_mb": 100,
+        "wall_seconds": round(wall, 1),
+        "machine": {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
+                    "load_after": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version()},
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    print(f"full/bare pages/s ratio: {result['ratio_full_over_bare']} (target >= 0.8); "
+          f"RSS growth 2,000 → {args.pages:,} pages: {result['rss_growth_mb']} MB (target <= 100)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

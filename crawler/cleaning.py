@@ -1,0 +1,48 @@
+"""Cleaning pages off the reactor thread.
+
+trafilatura is CPU-bound (tens of ms per page); run inline it would stall downloads,
+timers and timeouts. `Cleaner` runs `extract.clean.clean_html` plus the dedupe signature
+in worker processes (TRADEWATCH_CLEAN_WORKERS; 0 = inline, for tiny crawls and tests).
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+
+def clean_page(html: str, url: str) -> dict:
+    """HTML → {"article": Article as dict, "signature": bytes | None}. Runs in a worker."""
+    from crawler.dedupe import signature_of
+    from extract.clean import clean_html
+
+    article = clean_html(html, url=url)
+    text = article.text or ""
+    return {"article": article.to_dict(), "signature": signature_of(text) if text.strip() else None}
+
+
+def _warm_up() -> bool:
+    import extract.clean  # noqa: F401 - pay the import in the worker before pages arrive
+
+    return True
+
+
+class Cleaner:
+    def __init__(self, workers: int = 1):
+        self.workers = max(0, int(workers))
+        self.pool: ProcessPoolExecutor | None = None
+        if self.workers:
+            # spawn: the crawl process runs a reactor and threads, which must not be forked.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(self.workers):
+                self.pool.submit(_warm_up)
+
+    async def clean(self, html: str, url: str) -> dict:
+        if self.pool is None:
+            return clean_page(html, url)
+        return await asyncio.wrap_future(self.pool.submit(clean_page, html, url))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

@@ -1,0 +1,78 @@
+"""Token patterns (JSONL, span-ruler format) matched only in sentences that can hold them.
+
+A spaCy Matcher costs time per token and pattern, and most sentences of an article name no
+trade measure. Each pattern is reduced to an anchor: the set of words one of its required
+tokens must be (its content words, e.g. "tariff"/"tariffs" or the lemma "quota"). A sentence
+containing no anchor word of any pattern is skipped; the result is the same as matching the
+whole text, only faster.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Span
+
+from extract.jurisdictions import space_tolerant
+
+_LITERAL_ATTRS = ("LOWER", "LEMMA", "ORTH", "TEXT")
+
+
+def read_patterns(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _anchor(pattern: list[dict], stop_words) -> set[str] | None:
+    """Lower-cased words one required token must be, avoiding function words; None if no
+    required token is literal enough to anchor on."""
+    best = None
+    for token in pattern:
+        if token.get("OP") not in (None, "!", "+", "1"):
+            continue
+        for attr in _LITERAL_ATTRS:
+            value = token.get(attr)
+            values = [value] if isinstance(value, str) else (value.get("IN") if isinstance(value, dict) else None)
+            if not values:
+                continue
+            words = {str(v).lower() for v in values}
+            if any(w in stop_words for w in words):
+                continue
+            if best is None or len(words) < len(best):
+                best = words
+    return best
+
+
+class CueMatcher:
+    """Matches labelled patterns ({"label", "pattern", "id"?}) as spans labelled `label`, with
+    `id_` set to the pattern's id, stepping over line breaks."""
+
+    def __init__(self, nlp: Language, patterns: list[dict]):
+        self.matcher = Matcher(nlp.vocab)
+        self.anchors: set[str] = set()
+        self.unanchored = False
+        stop_words = nlp.Defaults.stop_words
+        for pattern in patterns:
+            tokens = pattern["pattern"]
+            key = f"{pattern['label']}|{pattern.get('id', '')}"
+            self.matcher.add(key, [space_tolerant(tokens)])
+            anchor = _anchor(tokens, stop_words)
+            if anchor is None:
+                self.unanchored = True
+            else:
+                self.anchors |= anchor
+
+    def could_match(self, window: Span) -> bool:
+        return self.unanchored or any(t.lower_ in self.anchors or t.lemma_.lower() in self.anchors for t in window)
+
+    def __call__(self, windows: list[Span]) -> list[Span]:
+        found = []
+        for window in windows:
+            if not self.could_match(window):
+                continue
+            for span in self.matcher(window, as_spans=True):
+                label, _, ident = span.label_.partition("|")
+                found.append(Span(span.doc, span.start, span.end, label=label, span_id=ident))
+        return found
