@@ -27,8 +27,17 @@ def _warm_up() -> bool:
     return True
 
 
+def _call(function_path: str, html: str, url: str) -> dict:
+    from scrapy.utils.misc import load_object
+
+    return load_object(function_path)(html, url)
+
+
 class Cleaner:
-    def __init__(self, workers: int = 1):
+    """`function` (an import path with clean_page's signature) runs in the workers."""
+
+    def __init__(self, workers: int = 1, function: str = "crawler.cleaning.clean_page"):
+        self.function = function
         self.workers = max(0, int(workers))
         self.pool: ProcessPoolExecutor | None = None
         if self.workers:
@@ -39,8 +48,8 @@ class Cleaner:
 
     async def clean(self, html: str, url: str) -> dict:
         if self.pool is None:
-            return clean_page(html, url)
-        return await asyncio.wrap_future(self.pool.submit(clean_page, html, url))
+            return _call(self.function, html, url)
+        return await asyncio.wrap_future(self.pool.submit(_call, self.function, html, url))
 
     def close(self) -> None:
         if self.pool is not None:

@@ -58,9 +58,10 @@ class RunRecorder:
             while self.memory_marks and fetched >= self.memory_marks[0]:
                 self.memory[f"rss_mb_at_{self.memory_marks.pop(0)}_pages"] = resident_mb()
 
-    def should_fetch(self, url: str) -> bool:
-        """False when the article is already stored (or failed for good) and re-crawl is off."""
-        if self.recrawl:
+    def should_fetch(self, url: str, recrawl: bool = False) -> bool:
+        """False when the article is already stored (or failed for good) and re-crawl is off
+        (for the run, or for the source: `recrawl = true` in its config)."""
+        if self.recrawl or recrawl:
             return True
         if self.kb.is_seen(canonical_url(url)):
             self.count("skipped_seen")

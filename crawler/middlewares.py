@@ -10,7 +10,6 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
@@ -117,6 +116,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
+            from twisted.internet import reactor  # the one Scrapy installed (imported late on purpose)
+
             await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
@@ -163,19 +164,30 @@ class ContentGuardMiddleware:
     def process_response(self, request, response):
         if request.meta.get("kind") != "page" or not (200 <= response.status < 300):
             return response
-        header = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        mime = header.split(";", 1)[0].strip().lower()
-        body = response.body
-        if mime and not any(mime == t for t in self.html_types) and not _looks_like_html(body, mime):
-            reason = f"skipped: content type {mime} is not HTML"
-            self.recorder.failure(request.url, reason, source=request.meta.get("source"),
+        try:
+            return html_response(response, self.html_types)
+        except NotHtml as exc:
+            self.recorder.failure(request.url, str(exc), source=request.meta.get("source"),
                                   permanent=True, counted_as="pages_skipped")
             request.meta["tradewatch_recorded"] = True
-            raise IgnoreRequest(reason)
-        if not body.strip():
-            return response   # the pipeline records an empty page
-        encoding = effective_charset(body, header)
-        return response.replace(cls=HtmlResponse, encoding=encoding)
+            raise IgnoreRequest(str(exc)) from None
+
+
+class NotHtml(Exception):
+    pass
+
+
+def html_response(response, html_types=("text/html", "application/xhtml+xml")):
+    """The response as HtmlResponse decoded with the charset its bytes really use;
+    NotHtml when its content type says it is something else."""
+    header = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    mime = header.split(";", 1)[0].strip().lower()
+    body = response.body
+    if mime and mime not in html_types and not _looks_like_html(body, mime):
+        raise NotHtml(f"skipped: content type {mime} is not HTML")
+    if not body.strip():
+        return response   # the pipeline records an empty page
+    return response.replace(cls=HtmlResponse, encoding=effective_charset(body, header))
 
 
 def _looks_like_html(body: bytes, mime: str) -> bool:

@@ -31,7 +31,9 @@ class ArticlePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.cleaner = Cleaner(self.crawler.settings.getint("TRADEWATCH_CLEAN_WORKERS", 1))
+        settings = self.crawler.settings
+        self.cleaner = Cleaner(settings.getint("TRADEWATCH_CLEAN_WORKERS", 1),
+                               settings.get("TRADEWATCH_CLEAN_FUNCTION", "crawler.cleaning.clean_page"))
         self.index = StoryIndex()
         loaded = self.index.load(self.recorder.kb.story_signatures())
         logger.info("story index: %d signatures loaded", loaded)
@@ -70,15 +72,14 @@ class ArticlePipeline:
     def _already_stored(self, page: Page) -> bool:
         """Seen now though not when requested: another URL of this run stored the same article."""
         recorder = self.recorder
-        if recorder.recrawl or not recorder.kb.is_seen(self._canonical(page)):
+        source = getattr(self.crawler.spider, "sources", {}).get(page.source)
+        if recorder.recrawl or (source and source.recrawl) or not recorder.kb.is_seen(self._canonical(page)):
             return False
         recorder.count("skipped_seen")
         recorder.kb.mark_seen(page.url, source=page.source, status="stored", run_id=recorder.run_id)
         return True
 
     def store(self, page: Page, cleaned: dict) -> None:
-        from extract.clean import Article
-
         recorder, kb = self.recorder, self.recorder.kb
         spider = self.crawler.spider
         source = getattr(spider, "sources", {}).get(page.source)
@@ -86,9 +87,9 @@ class ArticlePipeline:
         if self._already_stored(page):       # again: others were stored while this one was cleaned
             return
 
-        article = Article(**cleaned["article"])
-        if article.error or not (article.text or "").strip():
-            reason = f"no article text: {article.error or 'empty'}"
+        article = dict(cleaned["article"])            # extract.clean.Article as a dict
+        if article.get("error") or not (article.get("text") or "").strip():
+            reason = f"no article text: {article.get('error') or 'empty'}"
             if getattr(spider, "start_kind", "") == "site":
                 recorder.count("pages_skipped")       # listing pages of a site crawl are expected
                 kb.mark_seen(url, source=page.source, status="skipped", reason=reason, run_id=recorder.run_id)
@@ -97,17 +98,17 @@ class ArticlePipeline:
             return
 
         entry = page.entry
-        candidates = [("meta", article.published)]
+        candidates = [("meta", article.get("published"))]
         if entry is not None:
             candidates.append((entry.origin or "feed", entry.published))
             candidates.append(("sitemap", entry.lastmod))
-        article.published, article.published_source = dates.choose_published(candidates)
-        article.canonical_url = url
-        article.url = self._page_url(page)
+        article["published"], article["published_source"] = dates.choose_published(candidates)
+        article["canonical_url"] = url
+        article["url"] = self._page_url(page)
 
         match = self.index.match_signature(url, cleaned["signature"])
         article_id = kb.save_article(
-            article.to_dict(),
+            article,
             source=page.source,
             tier=source.tier if source else None,
             fetched_at=page.fetched_at,
@@ -118,11 +119,11 @@ class ArticlePipeline:
             run_id=recorder.run_id,
         )
         if match.kind != "new" and match.matched_article == article_id:
-            match.kind, match.story_id = "new", self.index.story_of.get(article_id, article_id)
-        story_id = match.story_id if match.kind != "new" else self.index.story_of.get(article_id, article_id)
+            match.kind, match.story_id = "new", self.index.story_for(article_id, article_id)
+        story_id = match.story_id if match.kind != "new" else self.index.story_for(article_id, article_id)
         kb.save_signature(article_id, story_id, match.signature)
         self.index.add(article_id, story_id, match)
-        for fetched in {page.url, page.final_url} - {article.url}:   # redirects, AMP variants
+        for fetched in {page.url, page.final_url} - {article["url"]}:   # redirects, AMP variants
             kb.mark_seen(fetched, source=page.source, status="stored", run_id=recorder.run_id)
         recorder.count("articles_new" if match.kind == "new" else "duplicates")
         if match.kind == "near":

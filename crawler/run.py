@@ -1,12 +1,15 @@
 """Entry point: `crawl(config, ...)` runs one crawl and returns its counts.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so each crawl runs the
-engine in a child process (`python -m crawler.run JOB.json`): the parent writes a job file,
-the child runs one spider per source kind through a CrawlerProcess and writes its stats
-back. The parent may therefore call `crawl()` any number of times.
+engine in a child process: the parent writes a job file, the child runs one spider per
+source kind through a CrawlerProcess and writes its stats back. The parent may therefore
+call `crawl()` any number of times. Children are forked from a forkserver with the heavy
+imports done (see crawler/preload.py); `python -m crawler.run JOB.json` is the fallback
+(TRADEWATCH_CRAWL_SUBPROCESS=1 forces it).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -134,19 +137,90 @@ def _run_child(job: dict, *, timeout=None, log_file=None) -> dict:
         job["stats_file"] = str(stats_path)
         job_path.write_text(json.dumps(job), encoding="utf-8")
         log_path = Path(log_file) if log_file else Path(tmp) / "crawl.log"
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        env.pop("SCRAPY_SETTINGS_MODULE", None)
-        with open(log_path, "ab") as log:
-            try:
-                proc = subprocess.run([sys.executable, "-m", "crawler.run", str(job_path)],
-                                      stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout)
-            except subprocess.TimeoutExpired:
-                raise CrawlError(f"crawl did not finish within {timeout} s; log: {_tail(log_path)}") from None
-        if proc.returncode != 0 or not stats_path.exists():
-            raise CrawlError(f"crawl process exited with {proc.returncode}:\n{_tail(log_path)}")
+        if _forkserver_available():
+            returncode = _run_forked(job_path, log_path, timeout)
+        else:
+            returncode = _run_subprocess(job_path, log_path, timeout)
+        if returncode != 0 or not stats_path.exists():
+            raise CrawlError(f"crawl process exited with {returncode}:\n{_tail(log_path)}")
         return json.loads(stats_path.read_text(encoding="utf-8"))
+
+
+def _forkserver_available() -> bool:
+    import multiprocessing
+
+    return "forkserver" in multiprocessing.get_all_start_methods() and not os.environ.get("TRADEWATCH_CRAWL_SUBPROCESS")
+
+
+_FORK_CONTEXT = None
+
+
+def _run_forked(job_path: Path, log_path: Path, timeout) -> int:
+    """Fork the crawl from a forkserver that has Scrapy, trafilatura & co. imported (but no
+    reactor installed): a fresh process per crawl without paying the imports every time."""
+    global _FORK_CONTEXT
+    import multiprocessing
+
+    if _FORK_CONTEXT is None:
+        _FORK_CONTEXT = multiprocessing.get_context("forkserver")
+        _FORK_CONTEXT.set_forkserver_preload(["crawler.preload"])
+    process = _FORK_CONTEXT.Process(target=_child_main, args=(str(job_path), str(log_path)), daemon=False)
+    with _main_module_hidden():
+        process.start()
+    process.join(timeout)
+    if process.is_alive():
+        process.terminate()
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        raise CrawlError(f"crawl did not finish within {timeout} s; log: {_tail(log_path)}")
+    return process.exitcode
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """multiprocessing re-imports the caller's __main__ in the child; a crawl needs nothing
+    from it, and a caller script without an `if __name__ == "__main__"` guard would run again."""
+    main_module = sys.modules.get("__main__")
+    if main_module is None:
+        yield
+        return
+    saved = {name: main_module.__dict__[name] for name in ("__file__", "__spec__") if name in main_module.__dict__}
+    main_module.__dict__.pop("__file__", None)
+    main_module.__spec__ = None
+    try:
+        yield
+    finally:
+        main_module.__dict__.update(saved)
+
+
+def _child_main(job_path: str, log_path: str) -> None:
+    """Entry point of a forked crawl: output to the log file, then the same as `python -m crawler.run`."""
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False, buffering=1)
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)
+    os.environ.pop("SCRAPY_SETTINGS_MODULE", None)
+    code = main([job_path])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _run_subprocess(job_path: Path, log_path: Path, timeout) -> int:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("SCRAPY_SETTINGS_MODULE", None)
+    with open(log_path, "ab") as log:
+        try:
+            proc = subprocess.run([sys.executable, "-m", "crawler.run", str(job_path)],
+                                  stdout=log, stderr=subprocess.STDOUT, env=env, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise CrawlError(f"crawl did not finish within {timeout} s; log: {_tail(log_path)}") from None
+    return proc.returncode
 
 
 def _tail(path: Path, lines: int = 40) -> str:

@@ -68,8 +68,9 @@ EXTENSIONS = {
 TRADEWATCH_DB = "data/tradewatch.db"
 TRADEWATCH_RUN_ID = None
 TRADEWATCH_ALLOWED_NETWORKS: list[str] = []   # e.g. ["127.0.0.1/32"] for tests; empty = public only
-TRADEWATCH_RECRAWL = False
+TRADEWATCH_RECRAWL = False                     # re-fetch stored articles of every source (per source: `recrawl`)
 TRADEWATCH_CLEAN_WORKERS = 1                   # processes cleaning pages beside the reactor (0 = inline)
+TRADEWATCH_CLEAN_FUNCTION = "crawler.cleaning.clean_page"   # HTML → {"article", "signature"}
 TRADEWATCH_KEEP_HTML = True                    # store raw HTML (config crawl.raw_html_days = 0 turns it off)
 TRADEWATCH_MEMORY_MARKS: list[int] = []        # record resident memory when pages_fetched reaches these
 TRADEWATCH_DISTRIBUTED = False                 # set by --scheduler redis://…
@@ -112,8 +113,6 @@ def crawl_settings(config, *, db_path: str, run_id=None, allow_private: bool = F
         "TRADEWATCH_ALLOWED_NETWORKS": list(PRIVATE_MIRROR_NETWORKS) if (allow_private or crawl.allow_private) else [],
         "DOWNLOAD_SLOTS": _rate_slots(sources),
     }
-    if any(getattr(s, "recrawl", False) for s in sources):
-        settings["TRADEWATCH_RECRAWL"] = True
     settings.update(overrides or {})
     return settings
 

@@ -24,6 +24,7 @@ class EventRules:
     agent_distance: int
     negators: frozenset[str]
     negation_skip: frozenset[str]
+    negation_verbs: frozenset[str]
     request_verbs: frozenset[str]
     anaphora_determiners: frozenset[str]
     location_prepositions: frozenset[str]
@@ -50,6 +51,7 @@ class EventRules:
     product_lead_in: frozenset[str]
     product_max_tokens: int
     product_stop: frozenset[str]
+    product_stop_entities: frozenset[str]
     effective_markers: frozenset[str]
     announced_verbs: frozenset[str]
 
@@ -73,6 +75,7 @@ class EventRules:
             agent_distance=int(roles.get("agent_distance", 6)),
             negators=lower(raw["sentence"].get("negators", [])),
             negation_skip=lower(raw["sentence"].get("negation_skip", [])),
+            negation_verbs=lower(raw["sentence"].get("negation_verbs", [])),
             request_verbs=lower(roles.get("request_verbs", [])),
             anaphora_determiners=lower(roles.get("anaphora_determiners", [])),
             location_prepositions=lower(roles.get("location_prepositions", [])),
@@ -99,6 +102,7 @@ class EventRules:
             product_lead_in=lower(product["lead_in"]),
             product_max_tokens=int(product["max_tokens"]),
             product_stop=lower(product["stop"]),
+            product_stop_entities=frozenset(product.get("stop_entities", [])),
             effective_markers=lower(dates["effective_markers"]),
             announced_verbs=lower(dates["announced_verbs"]),
         )

@@ -110,7 +110,7 @@ class TradeEvents:
             found: list[Mention] = []
             for cue in in_window:
                 new = self._mentions(article, cue, window, has_headline and index == 0, window_places, context)
-                earlier = reported.get(cue.label_)
+                earlier = next((m for m in found if m.type == cue.label_), None) or reported.get(cue.label_)
                 if earlier is not None and self._is_anaphoric(doc, cue, window):
                     for mention in new:
                         mention.actor = earlier.actor
@@ -137,21 +137,35 @@ class TradeEvents:
                 or m.type in self.rules.party_types]
 
     def _is_negated(self, doc: Doc, cue: Span, window: Span) -> bool:
-        """"not more trade sanctions", "no import quotas": a measure said not to exist."""
+        """"not more trade sanctions", "no import quotas", "would not impose sanctions": a
+        measure said not to exist. ("persuade the U.S. not to impose tariffs" is a threat.)"""
+        rules = self.rules
         before = cue.start - 1
-        while before >= window.start and (doc[before].is_space or doc[before].pos_ == "ADJ"
-                                          or doc[before].lower_ in self.rules.negation_skip):
-            before -= 1
-        return before >= window.start and doc[before].lower_ in self.rules.negators
+        verbs = 0
+        while before >= window.start:
+            token = doc[before]
+            if token.is_space or token.pos_ == "ADJ" or token.lower_ in rules.negation_skip:
+                before -= 1
+            elif token.lemma_.lower() in rules.negation_verbs and not verbs:
+                verbs += 1  # "would not impose sanctions"
+                before -= 1
+            else:
+                break
+        return before >= window.start and doc[before].lower_ in rules.negators
 
     def _is_anaphoric(self, doc: Doc, cue: Span, window: Span) -> bool:
-        """"the levy", "these tariffs": a definite mention of a measure already reported."""
+        """"the levy", "these tariffs", "more tariff cuts": a measure already reported."""
         if any(t.pos_ == "PROPN" for t in cue) or self._cue_actor(doc, cue, window):
             return False  # "the Uruguay round" names its own measure
         before = cue.start - 1
-        while before >= window.start and (doc[before].is_space or doc[before].pos_ in ("ADJ", "NUM")):
+        while before >= window.start:
+            token = doc[before]
+            if token.lower_ in self.rules.anaphora_determiners:
+                return True
+            if not (token.is_space or token.pos_ in ("ADJ", "NUM")):
+                return False
             before -= 1
-        return before >= window.start and doc[before].lower_ in self.rules.anaphora_determiners
+        return False
 
     def _drop_agenda(self, cues: list[Span]) -> list[Span]:
         """"negotiations on agriculture to reduce farm subsidies": the subsidies are the agenda."""
@@ -274,6 +288,14 @@ class TradeEvents:
     def _role(self, doc: Doc, place: Span, window: Span) -> str:
         """agent | target | goods | petitioner | government | other | neutral, from the words around a mention."""
         rules = self.rules
+        # "in Punta del Este, Uruguay": a country named after a place shares its role.
+        back = place.start - 1
+        if back > window.start and doc[back].text == ",":
+            back -= 1
+            while back > window.start and doc[back].pos_ == "PROPN":
+                back -= 1
+            if back < place.start - 2 and doc[back].lower_ in rules.location_prepositions:
+                return "location"
         before = place.start - 1
         # "by President Reagan": titles between the preposition and the name are skipped too.
         while before >= window.start and (doc[before].is_space or doc[before].lower_ in rules.skip_before
@@ -466,7 +488,7 @@ class TradeEvents:
                 return " ".join(phrase.text.split()), chapters
         if near:
             best = min(near, key=lambda m: 0 if cue.start <= m.start < cue.end else min(abs(m.start - cue.end), abs(cue.start - m.end)))
-            return " ".join(doc[best.start:best.end].text.split()), list(best.chapters)
+            return best.term, list(best.chapters)
         return "", []
 
     def _phrase_after(self, doc, cue, window) -> Span | None:
@@ -482,13 +504,17 @@ class TradeEvents:
         start = i
         while i < window.end and i - start < rules.product_max_tokens:
             token = doc[i]
-            if token.lower_ in rules.product_stop or not (
-                    token.pos_ in ("NOUN", "PROPN", "ADJ", "CCONJ") or token.is_space or token.text in ("-", ",")):
+            # Goods are common nouns: names, dates and amounts end the phrase.
+            if (token.lower_ in rules.product_stop or token.ent_type_ in rules.product_stop_entities
+                    or not (token.pos_ in ("NOUN", "PROPN", "ADJ", "CCONJ") or token.is_space or token.text == "-")):
                 break
             i += 1
         while i > start and (doc[i - 1].pos_ == "CCONJ" or doc[i - 1].is_punct or doc[i - 1].is_space):
             i -= 1
-        return doc[start:i] if i > start else None
+        phrase = doc[start:i]
+        if not any(t.pos_ == "NOUN" and t.lemma_.lower() not in rules.product_stop for t in phrase):
+            return None
+        return phrase
 
     def _dates(self, doc, cue, window, status) -> tuple[str | None, str | None]:
         rules = self.rules
@@ -497,15 +523,15 @@ class TradeEvents:
         for date in dates:
             previous = doc[date.start - 1].lower_ if date.start > window.start else ""
             if previous in rules.effective_markers and effective is None:
-                effective = date.text
+                effective = " ".join(date.text.split())
         if effective is None and status in ("in_effect", "lifted"):
             close = [d for d in dates if abs(d.start - cue.end) <= 8 or abs(cue.start - d.end) <= 8]
             if close:
-                effective = close[0].text
+                effective = " ".join(close[0].text.split())
         verbs = [t.i for t in window if t.lemma_.lower() in rules.announced_verbs]
         for date in dates:
-            if date.text != effective and any(abs(date.start - v) <= 4 for v in verbs):
-                announced = date.text
+            if " ".join(date.text.split()) != effective and any(abs(date.start - v) <= 4 for v in verbs):
+                announced = " ".join(date.text.split())
                 break
         return announced, effective
 

@@ -19,10 +19,18 @@ from extract.figure_numbers import is_year_like, parse_digits, parse_words
 
 _CONNECTOR = re.compile(r"\s*(?:to|-|–|—|and|or|,)\s*", re.IGNORECASE)
 _LIST_CONNECTOR = re.compile(r"\s*(?:and|or|to|-|–|—)\s*", re.IGNORECASE)
+_RANGE_CONNECTOR = re.compile(r"\s*(?:or|to|-|–|—)\s*", re.IGNORECASE)
 _HYPHEN_WORD = re.compile(r"^-[A-Za-z]")
+_SLASH_DATE = re.compile(r"^/\d")
+_SCORE_AFTER = re.compile(r"^\s*[-–/:]\s*\d")  # "a 2-1 decision", "a 3:1 vote"
+_SLASH_DATE_BEFORE = re.compile(r"\d/$")
 _OF = re.compile(r"^\s+of\b", re.IGNORECASE)
 _COUNT_SKIP_TAGS = {"JJ", "JJR", "JJS", "VBN", "HYPH"}
 _NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
+
+
+def _word_re(alternation: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w])(?:{alternation})(?![\w])", re.IGNORECASE)
 
 
 @dataclass
@@ -75,10 +83,11 @@ class FigureFinder:
         self.name_before_re = re.compile(rf"\b(?:{name_before})\s+$", re.IGNORECASE)
         self.name_after_re = re.compile(rf"^[\s-]+(?:{name_after})\b", re.IGNORECASE)
         self.rate_before_re = re.compile(
-            rf"\b(?:{rate_before})\b[^.;:]{{0,40}}\b(?:at|to|from|around|near|of|against|above|below|under|over|hit|reached|touched)\s+"
+            rf"\b(?:{rate_before})\b[^.;:]{{0,40}}"
+            rf"\b(?:at|to|from|around|near|of|against|above|below|under|over|hit|reached|touched)\s+"
             rf"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+)?$", re.IGNORECASE)
         dollar_words = lexicon.cue_regex("exchange_rate", "dollar_words")
-        self.dollar_re = re.compile(rf"(?<![\w])(?:{dollar_words})(?![\w])", re.IGNORECASE)
+        self.dollar_re = _word_re(dollar_words)
         containers = lexicon.cue_regex("descriptor", "containers")
         self.container_re = re.compile(rf"\b(?:{containers})\s*\(?\s*of\s+$", re.IGNORECASE)
         self.time_nouns = lexicon.cue_set("count", "time_nouns")
@@ -86,11 +95,14 @@ class FigureFinder:
         self.month_before_re = re.compile(rf"\b(?:{months})\.?\s*$", re.IGNORECASE)
         self.month_after_re = re.compile(rf"^\s*(?:{months})\b", re.IGNORECASE)
         self.ambiguous_currencies = lexicon.cue_set("spelled", "ambiguous_currencies")
-        self.index_re = re.compile(rf"(?<![\w])(?:{lexicon.cue_regex('points', 'index_words')})(?![\w])", re.IGNORECASE)
-        self.rate_word_re = re.compile(rf"(?<![\w])(?:{lexicon.cue_regex('points', 'rate_words')})(?![\w])", re.IGNORECASE)
+        self.comparison_words = lexicon.cue_set("comparison", "before")
+        self.hedge_words = lexicon.cue_set("comparison", "hedges")
+        self.index_re = _word_re(lexicon.cue_regex("points", "index_words"))
+        self.rate_word_re = _word_re(lexicon.cue_regex("points", "rate_words"))
         self.per_period = [
             (period, re.compile(
-                rf"^(?:\s+of\s+(?:[A-Za-z\-]+\s+){{0,3}}?[A-Za-z\-]+)?\s*,?\s+(?:{lexicon.cue_regex('rates', period)})\b",
+                rf"^(?:\s+of\s+(?:[A-Za-z\-]+\s+){{0,3}}?[A-Za-z\-]+)?\s*,?\s+"
+                rf"(?:{lexicon.cue_regex('rates', period)})\b",
                 re.IGNORECASE))
             for period in lexicon.cues.get("rates", {})
         ]
@@ -106,12 +118,13 @@ class FigureFinder:
         amounts = [a for a in (self._read(m, text) for m in self.lex.amount_re.finditer(text)) if a]
         self._drop_non_figures(amounts, text)
         self._per_period_units(amounts, text)
-        self._share_units_in_ranges(amounts, text)
+        self._share_units_in_ranges(amounts, text, doc)
         self._drop_spelled_without_unit(amounts, text)
         self._resolve_currency_families(amounts, text)
         self._drop_exchange_rates(amounts, text)
         self._resolve_points(amounts, doc)
         self._bare_scaled_as_context(amounts, doc)
+        self._bare_in_comparisons(amounts, doc)
         return [a for a in amounts if a.kind and not a.dropped]
 
     # -- reading one match -----------------------------------------------------------
@@ -173,6 +186,8 @@ class FigureFinder:
                 a.dropped = "year"
             elif self.month_before_re.search(before) or (a.bare and self.month_after_re.match(after)):
                 a.dropped = "date"
+            elif a.bare and (_SLASH_DATE.match(after) or _SLASH_DATE_BEFORE.search(before)):
+                a.dropped = "date"  # "9/11", "1987/88"
             elif a.bare and _HYPHEN_WORD.match(after):
                 a.dropped = "adjectival"  # "a 60-kg bag", "a 10-year bond"
             elif a.scale is None and a.scale_text:
@@ -192,8 +207,9 @@ class FigureFinder:
                     or text[a.number_end:a.number_end + 1] == "-":
                 a.dropped = "spelled number without unit"
 
-    def _share_units_in_ranges(self, amounts: list[Amount], text: str) -> None:
+    def _share_units_in_ranges(self, amounts: list[Amount], text: str, doc: Doc | None = None) -> None:
         """'65 to 70 pct', '15 to 20 billion dlr', '3.2, 4.5 and 6.1 pct': the last member's unit."""
+        starts = [t.idx for t in doc] if doc is not None else []
         for i in range(len(amounts) - 2, -1, -1):
             left, right = amounts[i], amounts[i + 1]
             if left.dropped or right.dropped:
@@ -210,7 +226,8 @@ class FigureFinder:
                 left.inherited = True
                 if left.scale is None and right.scale is not None:
                     left.scale, left.scale_text = right.scale, right.scale_text
-            elif left.kind == "money" and left.has_prefix and right.bare and _LIST_CONNECTOR.fullmatch(between):
+            elif left.kind == "money" and left.has_prefix and right.bare and _RANGE_CONNECTOR.fullmatch(between) \
+                    and not (doc is not None and self._noun_follows(doc, starts, right.end)):
                 # "$15 to 20 billion": the symbol carries over, the scale carries back.
                 right.kind, right.currency, right.currency_text = "money", left.currency, left.currency_text
                 right.inherited = True
@@ -229,9 +246,11 @@ class FigureFinder:
             currency = a.currency
             if a.kind != "money" or currency is None or currency.qualified or currency.family == "dollar":
                 continue
-            same_family = [(abs(pos - a.start), pos > a.start, c) for pos, c in qualified if c.family == currency.family]
+            # The nearest qualified mention before it, else the nearest after it.
+            same_family = [(pos > a.start, abs(pos - a.start), c) for pos, c in qualified
+                           if c.family == currency.family]
             if same_family:
-                code = min(same_family, key=lambda item: (item[1], item[0]))[2].code
+                code = min(same_family, key=lambda item: item[:2])[2].code
             else:
                 if currency.family not in country_code:
                     country_code[currency.family] = self._country_currency(currency, text)
@@ -301,6 +320,50 @@ class FigureFinder:
         sent_start = span.sent.start_char if span is not None else 0
         return any(a.start >= sent_start and a.kind in ("money", "quantity") and not a.dropped and not a.bare
                    for a in amounts[:i])
+
+    def _bare_in_comparisons(self, amounts: list[Amount], doc: Doc) -> None:
+        """'to 50,000 tonnes from 70,000'; 'a quota of 28,526 tonnes, Indonesia 24,516'."""
+        starts = [t.idx for t in doc]
+        for i, a in enumerate(amounts):
+            if not a.bare or a.scale_text or a.spelled or a.dropped not in ("", "bare number"):
+                continue
+            previous = next((p for p in reversed(amounts[:i]) if p.dropped not in ("year", "date")), None)
+            if previous is None or previous.bare or previous.dropped or previous.kind not in ("money", "quantity", "percent"):
+                continue
+            first = bisect.bisect_left(starts, a.start)
+            if first >= len(doc) or doc[first].sent.start_char > previous.start:
+                continue  # the figure before it is in another sentence
+            if not self._compared(doc, first, starts, previous) or self._noun_follows(doc, starts, a.end) \
+                    or _SCORE_AFTER.match(doc.text[a.end:a.end + 4]):
+                continue
+            a.kind, a.unit, a.currency, a.currency_text = previous.kind, previous.unit, previous.currency, previous.currency_text
+            a.inherited, a.dropped = True, ""
+            if previous.scale and a.number < 1000:
+                a.scale, a.scale_text = previous.scale, previous.scale_text  # "5.5 billion dlrs from 4.3"
+
+    def _compared(self, doc: Doc, first: int, starts: list[int], previous: Amount) -> bool:
+        i = first - 1
+        while i >= 0 and doc[i].lower_ in self.hedge_words:
+            i -= 1
+        if i < 0 or doc[i].idx < previous.end:
+            return False
+        two = f"{doc[i - 1].lower_} {doc[i].lower_}" if i > 0 else ""
+        if doc[i].lower_ in self.comparison_words or two in self.comparison_words:
+            return True
+        # A list of places: "Indonesia 24,516, Thailand 19,000 and Nigeria 1,461".
+        names = 0
+        while i >= 0 and doc[i].tag_ in {"NNP", "NNPS"} and doc[i].idx >= previous.end:
+            i, names = i - 1, names + 1
+        return names > 0 and i >= 0 and doc[i].text in {",", "and", ";"} and doc[i].idx >= previous.end
+
+    @staticmethod
+    def _noun_follows(doc: Doc, starts: list[int], end: int) -> bool:
+        index = bisect.bisect_left(starts, end)
+        for token in doc[index:index + 3]:
+            if token.is_space:
+                continue
+            return token.tag_ in _NOUN_TAGS or token.like_num
+        return False
 
     def _counts_things(self, doc: Doc, starts: list[int], end: int, listed: bool) -> bool:
         """True when a noun that is not money follows: 'seven million people', '10 mln of its shares'.

@@ -56,7 +56,8 @@ class TradewatchSpider(scrapy.Spider):
         )
 
     def page_request(self, url: str, source: str, entry: FeedEntry | None = None, **meta) -> scrapy.Request | None:
-        if not self.recorder.should_fetch(url):
+        spec = self.sources.get(source)
+        if not self.recorder.should_fetch(url, recrawl=bool(spec and spec.recrawl)):
             return None
         return scrapy.Request(url, callback=self.parse_page, errback=self.failed,
                               meta={"source": source, "kind": "page", "entry": entry, **meta})
@@ -71,6 +72,15 @@ class TradewatchSpider(scrapy.Spider):
         handler = {"feed": self.parse_feed, "sitemap": self.parse_sitemap}.get(kind)
         if handler:
             return handler(response)
+        # A page: the same content checks and charset repair as pages found through feeds.
+        from crawler.middlewares import NotHtml, html_response
+
+        try:
+            response = html_response(response)
+        except NotHtml as exc:
+            self.recorder.failure(response.url, str(exc), source=response.meta.get("source"),
+                                  permanent=True, counted_as="pages_skipped")
+            return []
         return self.parse_page(response)
 
     def parse_feed(self, response: Response):

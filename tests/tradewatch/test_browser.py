@@ -44,9 +44,9 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> 
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
-@pytest.fixture
-def served(tmp_path):
-    db = tmp_path / "tradewatch.db"
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    db = tmp_path_factory.mktemp("served") / "tradewatch.db"
     build_workbench(db)
     port = _free_port()
     process = subprocess.Popen(
@@ -68,8 +68,8 @@ def served(tmp_path):
             process.wait()
 
 
-@pytest.fixture
-def browser(tmp_path):
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -77,7 +77,7 @@ def browser(tmp_path):
     options.binary_location = CHROMIUM
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,1600"):
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1280,1600"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=os.devnull), options=options)
     driver.set_page_load_timeout(30)

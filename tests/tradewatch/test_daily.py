@@ -215,27 +215,37 @@ def test_quiet_and_verbose_levels():
 
 
 def test_no_repeat_digests_across_three_daily_runs(tmp_path):
-    """Three daily runs: new stories each time, a syndicated copy of an old one, a re-extraction."""
+    """Three daily runs (in this process, so the model loads once): new stories each time,
+    a syndicated copy of a digested story, and a re-extraction of everything."""
+    from tradewatch.config import load_config
+    from tradewatch.daily import run_daily
+
     db = tmp_path / "kb.db"
-    config = write_config(tmp_path, db)
+    config = load_config(write_config(tmp_path, db))
     fixtures = {a["key"]: a for a in fixture_articles()}
+
+    def run():
+        result = run_daily(config, reporter=Reporter(quiet=True), mail=False)
+        assert result.status == "ok", result.errors
+        return result
+
     seed(db, [fixtures["threat"], fixtures["samsung"]])
-    run = lambda: subprocess.run([*TRADEWATCH, "daily", "--config", str(config), "--quiet"],  # noqa: E731
-                                 capture_output=True, text=True, timeout=300)
-    assert run().returncode == 0
+    run()
     copy_of_threat = dict(fixtures["threat"], key="copy", url="https://other.example/copy", source="other")
     seed(db, [fixtures["steel"], copy_of_threat])
-    assert run().returncode == 0
+    run()
     with KnowledgeBase(db) as kb:           # a new extractor version would redo every article
         kb.conn.execute("UPDATE articles SET extractor_version = 'old'")
         kb.conn.commit()
     seed(db, [fixtures["announce"]])
-    assert run().returncode == 0
+    third = run()
+    assert third.counts["articles_extracted"] == 5            # 4 re-extracted + 1 new
     items = query(db, "SELECT items FROM digests WHERE watchlist = 'everything' ORDER BY created_at")
     per_run = [[i["key"] for i in json.loads(row[0])] for row in items]
     assert [sorted(keys) for keys in per_run] == [["story-samsung", "story-threat"], ["story-steel"],
                                                   ["story-announce"]]
     assert query(db, "SELECT count(*) FROM articles WHERE extractor_version = 'old'") == [(0,)]
+    assert [r[0] for r in query(db, "SELECT status FROM runs ORDER BY id")] == ["ok", "ok", "ok"]
 
 
 def test_progress_bar_on_a_real_terminal(tmp_path):

@@ -59,7 +59,8 @@ def test_demo_command(tmp_path):
     done = subprocess.run([sys.executable, "-c", "from tradewatch.cli import main; main()", "daily", "--demo",
                            "--db", str(db), "--no-mail"], capture_output=True, text=True, timeout=300,
                           cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout + "\n" + "\n".join(
+        line for line in done.stderr.splitlines() if " INFO " in line or " ERROR " in line or "Error" in line)[-4000:]
     out = done.stdout
     assert out.startswith("tradewatch daily: run 1 ok")
     for label in ("articles", "figures", "companies", "events"):

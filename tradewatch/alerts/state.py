@@ -18,7 +18,7 @@ DIGESTS = "digests"
 
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
-    # The store's migrations create digests_sent; `digests` belongs to the alerts until the store adopts it.
+    # The store's migrations create both tables (v1, v5); this only covers a bare database handed in.
     db["digests_sent"].create({"id": str, "watchlist": str, "item_key": str, "sent_at": str},
                               pk="id", if_not_exists=True)
     db[DIGESTS].create(
@@ -32,6 +32,7 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
 
 
 def sent_id(watchlist: str, item_key: str) -> str:
+    """The same id KnowledgeBase.mark_sent gives the row."""
     return stable_id("digest_item", watchlist, item_key)
 
 

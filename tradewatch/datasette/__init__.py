@@ -33,6 +33,7 @@ SETTINGS = {
     "suggest_facets": False,   # suggestions scan every column: too slow on a big knowledge base
     "allow_download": False,
     "default_facet_size": 20,
+    "truncate_cells_html": 400,  # article texts in table cells; the row page shows them whole
 }
 
 

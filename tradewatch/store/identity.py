@@ -26,6 +26,7 @@ def _legal_suffixes() -> frozenset[str]:
     return frozenset(w for w in (line.split("#", 1)[0].strip().lower() for line in text.splitlines()) if w)
 
 
+@functools.lru_cache(maxsize=65536)  # the same names come back in article after article
 def name_key(name: str) -> str:
     """Comparison key for a company name: case, accents, punctuation, '&' and legal suffixes ignored."""
     text = unicodedata.normalize("NFKD", name or "")

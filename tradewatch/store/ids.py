@@ -50,11 +50,8 @@ def canonical_url(url: str) -> str:
 
 def stable_id(*parts: object) -> str:
     """16 hex characters from the parts (None and "" differ from each other)."""
-    digest = hashlib.blake2b(digest_size=8)
-    for part in parts:
-        digest.update(b"\x00" if part is None else repr(part).encode("utf-8"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
+    text = "\x1f".join("\x00" if part is None else repr(part) for part in parts) + "\x1f"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def article_id(url: str) -> str:

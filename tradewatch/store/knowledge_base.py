@@ -466,6 +466,7 @@ class KnowledgeBase:
             for table in ("figures", "company_mentions", "event_mentions"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", chunk)
         matcher = EventMatcher(conn)
+        self._company_index.sync()
         figures, mentions = [], []
         for article_id, record in items:
             for figure in record.get("figures") or []:
@@ -482,6 +483,7 @@ class KnowledgeBase:
         refresh_events(conn, matcher.write() | touched)
         conn.executemany("UPDATE articles SET extractor_version = ?, extracted_at = ? WHERE id = ?",
                          [[extractor_version, now, aid] for aid in ids])
+        self._company_index.done()
 
     @staticmethod
     def _figure_row(article_id: str, figure: dict) -> list:

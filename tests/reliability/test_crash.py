@@ -1,0 +1,36 @@
+"""Crash safety: SIGKILL at random points; integrity, committed articles kept, no duplicates, work resumed.
+
+The fast subset kills `tradewatch crawl` (crawl + store); `make stress` kills `tradewatch daily` 20 times."""
+from __future__ import annotations
+
+import pytest
+
+from tests.reliability import crash
+from tests.reliability.results import STRESS
+
+
+@pytest.fixture(scope="module")
+def result(workdir):
+    if STRESS:
+        return crash.run(20, 60, workdir, min_delay=2, max_delay=16, command="daily")
+    return crash.run(2, 20, workdir, min_delay=3, max_delay=6, command="crawl", final_timeout=120)
+
+
+def test_database_intact_after_every_kill(result):
+    assert [f for f in result.failures if "integrity_check" in f] == []
+
+
+def test_no_duplicate_rows_after_kills(result):
+    assert [f for f in result.failures if "duplicate" in f] == []
+
+
+def test_articles_committed_before_a_kill_survive_it(result):
+    assert [f for f in result.failures if "every committed article kept" in f] == []
+    assert result.failing("final run completes") == []
+
+
+@pytest.mark.xfail(strict=False, reason="crawler/spiders/base.py: feed validators (ETag) are stored when the feed is "
+                   "parsed; after a kill the next run gets 304 and never fetches that feed's unfetched entries")
+def test_every_article_is_stored_after_the_restart(result):
+    assert result.failing("final: every demo article stored") == []
+    assert result.lost == 0
