@@ -217,6 +217,33 @@ def time_reads(path: Path, terms: dict, repeat: int) -> dict:
     return {"fts_query_sql": _summary(sql_ms, sql_cpu), **asyncio.run(run())}
 
 
+NOTES = [
+    "ratio_store_vs_bare_same_schema: store rows/s over bare sqlite_utils insert_all of the very rows the "
+    "store wrote, into the same schema (FTS triggers, indexes, foreign keys on), same run: the target ratio.",
+    "ratio_store_vs_bare_plain_tables: the same rows into plain tables (no FTS, no indexes): what the search "
+    "index and the indexes themselves cost, shared by both store and same-schema baseline.",
+    "store_seconds include cross-article identity (companies, events), upserts on stable ids, and the "
+    "planner statistics refresh (ANALYZE) at close.",
+    "read timings: wall-clock p95 (includes waiting for a free core on a shared machine) and process CPU "
+    "p95 per request; see machine.load_average_at_end. facet pages are full HTML pages through Datasette's "
+    "client with the configured facets; fts_query_sql is the search_articles canned query.",
+]
+
+
+def targets_met(result: dict) -> dict:
+    """Targets by wall-clock p95 (what a user waits, including for a free core on a shared
+    machine) and by CPU p95 (the work itself); `machine.load_average_at_end` tells them apart."""
+    reads = result["read"]
+    facet_pages = [k for k in reads if "facets" in k]
+    return {
+        "ratio": result["write"]["ratio_store_vs_bare_same_schema"] >= 0.5,
+        "fts_query_p95_wall": reads["fts_query_sql"]["p95_ms"] < 20,
+        "fts_query_p95_cpu": reads["fts_query_sql"]["cpu_p95_ms"] < 20,
+        "facet_pages_p95_wall": all(reads[k]["p95_ms"] < 200 for k in facet_pages),
+        "facet_pages_p95_cpu": all(reads[k]["cpu_p95_ms"] < 200 for k in facet_pages),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -279,13 +306,9 @@ def main(argv: list[str] | None = None) -> dict:
         },
         "read": reads,
         "targets": {"ratio_min": 0.5, "fts_p95_ms_max": 20, "facet_page_p95_ms_max": 200},
+        "notes": NOTES,
     }
-    facet_pages = [k for k in reads if "facets" in k]
-    result["meets_targets"] = {
-        "ratio": result["write"]["ratio_store_vs_bare_same_schema"] >= 0.5,
-        "fts_query_p95": reads["fts_query_sql"]["p95_ms"] < 20,
-        "facet_pages_p95": all(reads[k]["p95_ms"] < 200 for k in facet_pages),
-    }
+    result["meets_targets"] = targets_met(result)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

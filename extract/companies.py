@@ -54,20 +54,21 @@ class CompanyFinder:
         return doc
 
     def find(self, doc: Doc) -> list[dict]:
-        if not doc.text.strip():
+        text = doc.text
+        if not text.strip():
             return []
         known = self.known
         candidates = find_candidates(doc, known)
         if not candidates:
             return []
-        headline_end = _headline_end(doc)
+        headline_end = _headline_end(text)
         doc_gpes = {" ".join(e.text.split()) for e in doc.ents if e.label_ == "GPE"}
         person_words = _person_words(doc, known)
         for candidate in candidates:
             candidate.headline = candidate.span.start_char < headline_end
             name_votes(candidate, known, doc_gpes, self._common)
         _share_acronym_votes(candidates)
-        firm_names = {c.text for c in candidates if c.best() == (COMPANY, 3) or c.best()[0] == COMPANY}
+        firm_names = {c.text for c in candidates if c.best()[0] == COMPANY}
         lower_words = {t.text for t in doc if t.is_lower}
         for candidate in candidates:
             context_votes(candidate, known, firm_names)
@@ -80,9 +81,10 @@ class CompanyFinder:
         for group in group_candidates(loose, known, self._common):
             if group_verdict(group) != COMPANY:
                 continue
-            if all(c.headline for c in group) and not any(c.best() == (COMPANY, 3) for c in group):
+            # a name seen only in a capitalised Reuters headline needs a known-firm entry
+            if all(c.headline for c in group) and not any(c.ent_id.startswith(COMPANY) for c in group):
                 continue
-            records.append(company_record(group, known))
+            records.append(company_record(group, known, text))
         records.sort(key=lambda r: r["mentions"][0]["start"] if r["mentions"] else 0)
         return records
 
@@ -119,9 +121,9 @@ def _common_words(nlp: Language):
     return is_common
 
 
-def _headline_end(doc: Doc) -> int:
+def _headline_end(text: str) -> int:
     """End offset of a leading all-capitals title line (Reuters), else 0."""
-    first_line = doc.text.split("\n", 1)[0]
+    first_line = text.split("\n", 1)[0]
     letters = [ch for ch in first_line if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) / len(letters) > 0.8:
         return len(first_line)

@@ -319,9 +319,11 @@ def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str]
     if len(words) > 1 and words[-1] in known.legal_suffixes:
         candidate.vote(COMPANY, 3, "legal suffix")
         return
-    if any(known.name_heads.get(w) == "news" for w in words):
-        candidate.vote("news", 3, "news word in name")
-        return
+    # a news or university word anywhere: "Nihon Keizai Shimbun", "Waseda University professor"
+    for word in words:
+        if known.name_heads.get(word) in {"news", "education"}:
+            candidate.vote(known.name_heads[word], 3, f"'{word}' in name")
+            return
     joined = " ".join(words)
     for phrase, kind in known.name_phrases.items():
         if f" {phrase} " in f" {joined} ":
@@ -507,5 +509,11 @@ def default_votes(candidate: Candidate, known: CompanyKnowledge, common_words, p
         # weaker when the article never writes the word in lowercase ("Toyota", "Suez")
         strength = 2.5 if words[0] in lower_words else 1.5
         candidate.vote("common_word", strength, "common word")
+        return
+    alpha = [t for t in span if t.is_alpha and t.lower_ not in NAME_JOINERS]
+    if len(alpha) > 1 and all(common_words(t.lower_) or common_words(t.lemma_) for t in alpha):
+        # "Preferential Trade Area", "Buffer Stock Manager": capitalised terms, not names;
+        # a firm with such a name needs a word around it that says so
+        candidate.vote("common_words", 1.5, "only common words")
         return
     candidate.vote(COMPANY, 1, "ORG label")

@@ -156,20 +156,15 @@ def find_mentions(text: str, forms: list[str]) -> list[tuple[int, int]]:
     return kept
 
 
-def _expansion(doc, acronym: str) -> str | None:
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:and|of|&)[ \t]+)?[A-Z][\w'’-]*)+")
+
+
+def _expansion(text: str, acronym: str) -> str | None:
     letters = acronym.replace(".", "")
-    i = 0
-    while i < len(doc):
-        if doc[i].is_title and not doc[i].is_sent_start or (doc[i].is_title and i + 1 < len(doc) and doc[i + 1].is_title):
-            j = i
-            while j < len(doc) and (doc[j].is_title or doc[j].lower_ in {"and", "of", "&"}):
-                j += 1
-            words = [t for t in doc[i:j] if t.is_title]
-            if len(words) == len(letters) and "".join(t.text[0] for t in words) == letters:
-                return " ".join(t.text for t in doc[i:j])
-            i = max(j, i + 1)
-        else:
-            i += 1
+    for match in _CAPITALISED_RUN.finditer(text):
+        words = [w for w in match.group(0).split() if w[0].isupper()]
+        if len(words) == len(letters) and "".join(w[0] for w in words) == letters:
+            return match.group(0)
     return None
 
 
@@ -182,8 +177,10 @@ def _ticker_after(span) -> str | None:
     return None
 
 
-def company_record(group: list[Candidate], known: CompanyKnowledge) -> dict:
+def company_record(group: list[Candidate], known: CompanyKnowledge, text: str | None = None) -> dict:
+    """The record of one firm; `text` is doc.text, passed in because spaCy rebuilds it per access."""
     doc = group[0].span.doc
+    text = doc.text if text is None else text
     counts = Counter(c.text for c in group)
     forms = list(counts)
     # acronyms written in brackets after the name are aliases too
@@ -196,7 +193,7 @@ def company_record(group: list[Candidate], known: CompanyKnowledge) -> dict:
     # a firm known only by its acronym: look for the words it stands for ("CIG" → "Crestline
     # Interactive Games") among the capitalised runs of the text
     if all(_is_acronym(f) for f in forms):
-        expansion = _expansion(doc, forms[0])
+        expansion = _expansion(text, forms[0])
         if expansion and expansion not in counts:
             forms.append(expansion)
             counts[expansion] = 1
@@ -224,11 +221,11 @@ def company_record(group: list[Candidate], known: CompanyKnowledge) -> dict:
             seen.add(form.lower())
     spans = {(c.span.start_char, c.span.end_char) for c in group}
     # forms that are no candidate of their own (a bracketed acronym, an expansion)
-    spans.update(find_mentions(doc.text, [f for f in forms if f not in {c.text for c in group}]))
+    spans.update(find_mentions(text, [f for f in forms if f not in {c.text for c in group}]))
     mentions, last_end = [], -1
     for start, end in sorted(spans, key=lambda se: (se[0], -(se[1] - se[0]))):
         if start >= last_end:
-            mentions.append({"text": doc.text[start:end], "start": start, "end": end})
+            mentions.append({"text": text[start:end], "start": start, "end": end})
             last_end = end
     country = next((c.country for c in group if c.country), None)
     return {"name": name, "aliases": aliases, "mentions": mentions, "country": country}

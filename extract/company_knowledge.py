@@ -139,7 +139,7 @@ class CompanyKnowledge:
         ("Canadian House of Commons", "U.S. Treasury Department")."""
         tokens = strip_suffixes(name_tokens(name), frozenset({"the"}))
         kind = self.known_organisations.get(" ".join(tokens))
-        if kind is None and len(tokens) > 2:
+        if kind is None and len(tokens) >= 2:
             rest = self.known_organisations.get(" ".join(tokens[1:]))
             if rest and rest != "not_an_organisation":
                 kind = rest
@@ -175,10 +175,18 @@ def _country_code(name: str) -> str | None:
         return country.alpha_2
     except LookupError:
         pass
-    # Common short forms that pycountry keeps as `common_name` or `official_name` only partly:
-    # try "Republic of X" / "X, Republic of" shapes through the search index.
+    return _country_names().get(text.lower())
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Lowercase short names ("korea" from "Korea, Republic of") → alpha-2, built once."""
+    names: dict[str, str] = {}
     for country in pycountry.countries:
-        names = {getattr(country, attr, "") for attr in ("name", "common_name", "official_name")}
-        if any(text.lower() == n.lower() or n.lower().startswith(text.lower() + ",") for n in names if n):
-            return country.alpha_2
-    return None
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, "")
+            if value:
+                names.setdefault(value.lower(), country.alpha_2)
+                if "," in value:
+                    names.setdefault(value.split(",")[0].strip().lower(), country.alpha_2)
+    return names

@@ -14,6 +14,7 @@ data/lexicons/event_rules.toml, products → HS chapters in data/lexicons/hs_cha
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -30,6 +31,9 @@ from extract.jurisdictions import data_path
 if not Doc.has_extension("events"):
     Doc.set_extension("events", default=None)
 
+logger = logging.getLogger(__name__)
+
+ERROR_KEY = "trade_events_error"
 CUE_KEY = "trade_event_cues"
 STATUS_KEY = "trade_event_status"
 JURISDICTION_KEY = "jurisdictions"
@@ -58,13 +62,15 @@ class Mention:
 class Article:
     """What one document offers the rules: its spans, cut into sentence windows."""
     doc: Doc
-    cues: list[Span]  # measure cues, blocked ones included (status words may belong to them)
     statuses: list[Span]
     places: list[Span]
     hs_matches: list[HsMatch]
     windows: list[Span]
     has_headline: bool
     salient: str | None = None
+    # Per window (keyed by its first token): all cues, blocked ones too, and DATE entities.
+    window_cues: dict[int, list[Span]] = field(default_factory=dict)
+    window_dates: dict[int, list[Span]] = field(default_factory=dict)
 
 
 class TradeEvents:
@@ -80,6 +86,15 @@ class TradeEvents:
 
     # --- per document -------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
+        try:
+            return self._extract(doc)
+        except Exception as error:  # one odd text must not sink the batch it came in
+            logger.warning("trade_events failed on a %d-character text: %r", len(doc.text), error)
+            doc.user_data[ERROR_KEY] = f"trade_events: {error!r}"
+            doc._.events = []
+            return doc
+
+    def _extract(self, doc: Doc) -> Doc:
         windows, has_headline = _sentence_windows(doc)
         found_cues = self.cue_matcher(windows)
         doc.spans[CUE_KEY] = found_cues
@@ -90,26 +105,31 @@ class TradeEvents:
             doc._.events = []
             return doc
         places = list(doc.spans.get(self.jurisdiction_key, []))
+        cues_by_window = _group_by_window(cues, windows)
         # Status words matter only next to a measure: match them in those sentences alone.
-        statuses = self.status_matcher([w for w in windows if any(w.start <= c.start < w.end for c in cues)])
+        statuses = self.status_matcher([w for w, group in zip(windows, cues_by_window) if group])
         doc.spans[STATUS_KEY] = statuses
-        article = Article(doc, all_cues, statuses, places,
-                          self.hs.matches(doc), windows, has_headline)
-        article.salient = self._salient_jurisdiction(doc, places, windows, has_headline)
+        article = Article(doc, statuses, places, self.hs.matches(doc), windows, has_headline)
+        # Mentions and their roles per window, worked out once (long texts have thousands).
+        window_places = _group_by_window(places, windows)
+        window_roles = [self._roles(doc, in_window, window) for in_window, window in zip(window_places, windows)]
+        article.salient = self._salient_jurisdiction(window_roles, has_headline)
+        article.window_cues = {w.start: group for w, group in zip(windows, _group_by_window(all_cues, windows))}
+        dates = [e for e in doc.ents if e.label_ == "DATE"]
+        article.window_dates = {w.start: group for w, group in zip(windows, _group_by_window(dates, windows))}
         mentions: list[Mention] = []
         reported: dict[str, Mention] = {}  # first body mention of each type, for "the levy" later on
         for index, window in enumerate(windows):
-            in_window = [c for c in cues if c.start >= window.start and c.end <= window.end]
+            in_window = cues_by_window[index]
             if not in_window:
                 continue
-            window_places = [p for p in places if p.start >= window.start and p.end <= window.end]
             in_window = [c for c in self._drop_agenda(in_window) if not self._is_negated(doc, c, window)]
             labels = {c.label_ for c in in_window}
             in_window = [c for c in in_window if self.rules.absorb.get(c.label_) not in labels]
-            context = self._context_actor(places, windows, index, has_headline)
+            context = self._context_actor(window_roles, index, has_headline)
             found: list[Mention] = []
             for cue in in_window:
-                new = self._mentions(article, cue, window, has_headline and index == 0, window_places, context)
+                new = self._mentions(article, cue, window, has_headline and index == 0, window_places[index], context)
                 earlier = next((m for m in found if m.type == cue.label_), None) or reported.get(cue.label_)
                 if earlier is not None and self._is_anaphoric(doc, cue, window):
                     for mention in new:
@@ -200,7 +220,7 @@ class TradeEvents:
         conf = rules.confidence
         status, explicit = self._status(cue, window, article)
         product, hs_chapters = self._product(doc, cue, window, article.hs_matches)
-        announced, effective = self._dates(doc, cue, window, status)
+        announced, effective = self._dates(article, cue, window, status)
         base = conf["base"] + (conf["strong_cue"] if cue.id_ == "strong" else 0.0)
         base += conf["explicit_status"] if explicit else 0.0
         base += conf["headline"] if is_headline else 0.0
@@ -218,7 +238,7 @@ class TradeEvents:
                 return [make(cue_actor[0], "sentence", [])]
             parties = self._pair_parties(doc, cue, window, places) or self._parties(roles, cue)
             if not parties:
-                return [make(*context, []) ] if context else ([make(salient, "salience", [])] if salient else [])
+                return [make(*context, [])] if context else ([make(salient, "salience", [])] if salient else [])
             first = parties[0]
             forum_in_cue = any(p.start >= cue.start and p.end <= cue.end and p.label_ in rules.forum_codes
                                for p, _ in roles)
@@ -425,15 +445,13 @@ class TradeEvents:
                     parties.append(place.label_)
         return parties
 
-    def _context_actor(self, places, windows, index, has_headline: bool) -> tuple[str, str] | None:
+    def _context_actor(self, window_roles, index, has_headline: bool) -> tuple[str, str] | None:
         """The last actor-like jurisdiction of the preceding sentences (not the headline)."""
         rules = self.rules
         for back in range(index - 1, max(0, index - rules.context_sentences) - 1, -1):
             if back == 0 and has_headline:
                 break
-            window = windows[back]
-            in_window = [p for p in places if p.start >= window.start and p.end <= window.end]
-            found = [p for p, role in self._roles(window.doc, in_window, window)
+            found = [p for p, role in window_roles[back]
                      if p.id_ in rules.actor_kinds and role in ("government", "neutral")]
             if found:
                 return found[-1].label_, "context"
@@ -452,7 +470,7 @@ class TradeEvents:
                 distance = span.start - cue.end
             else:
                 distance = rules.inside_cue_distance
-            if distance > rules.status_window or self._closer_cue(span, cue, distance, article.cues):
+            if distance > rules.status_window or self._closer_cue(span, cue, distance, article.window_cues.get(window.start, [])):
                 continue
             rank = rules.status_priority.index(span.label_) if span.label_ in rules.status_priority else 99
             # The longer of two cues at the same place wins ("would lift" over "lift").
@@ -467,7 +485,7 @@ class TradeEvents:
     def _closer_cue(status: Span, cue: Span, distance: int, cues: list[Span]) -> bool:
         """"cut import tariffs and lift foreign exchange controls": "lift" belongs to the controls."""
         for other in cues:
-            if other is cue or other.start == cue.start or other.sent != cue.sent:
+            if other is cue or other.start == cue.start:
                 continue
             if status.start >= other.start and status.end <= other.end:
                 return distance > 0 or not (status.start >= cue.start and status.end <= cue.end)
@@ -516,9 +534,10 @@ class TradeEvents:
             return None
         return phrase
 
-    def _dates(self, doc, cue, window, status) -> tuple[str | None, str | None]:
+    def _dates(self, article: Article, cue, window, status) -> tuple[str | None, str | None]:
         rules = self.rules
-        dates = [e for e in doc.ents if e.label_ == "DATE" and e.start >= window.start and e.end <= window.end]
+        doc = article.doc
+        dates = article.window_dates.get(window.start, [])
         announced = effective = None
         for date in dates:
             previous = doc[date.start - 1].lower_ if date.start > window.start else ""
@@ -535,13 +554,12 @@ class TradeEvents:
                 break
         return announced, effective
 
-    def _salient_jurisdiction(self, doc: Doc, places, windows, has_headline: bool) -> str | None:
+    def _salient_jurisdiction(self, window_roles, has_headline: bool) -> str | None:
         """The country the article is about: most often named as one acting (not hit, not
         goods), headline counted twice; bodies excluded."""
         counts: Counter[str] = Counter()
-        for index, window in enumerate(windows):
-            in_window = [p for p in places if p.start >= window.start and p.end <= window.end]
-            for place, role in self._roles(doc, in_window, window):
+        for index, roles in enumerate(window_roles):
+            for place, role in roles:
                 if place.label_ not in self.rules.forum_codes and role in ("government", "neutral", "agent"):
                     counts[place.label_] += 2 if has_headline and index == 0 else 1
         if not counts:
@@ -604,6 +622,23 @@ class TradeEvents:
 
 
 HEADLINE_MAX_TOKENS = 40
+
+
+def _group_by_window(spans: list[Span], windows: list[Span]) -> list[list[Span]]:
+    """Spans lying inside each window, in one pass over both sorted lists."""
+    groups: list[list[Span]] = [[] for _ in windows]
+    ordered = sorted(spans, key=lambda s: s.start)
+    index = 0
+    for number, window in enumerate(windows):
+        while index < len(ordered) and ordered[index].start < window.start:
+            index += 1
+        scan = index
+        while scan < len(ordered) and ordered[scan].start < window.end:
+            if ordered[scan].end <= window.end:
+                groups[number].append(ordered[scan])
+            scan += 1
+        index = scan
+    return groups
 
 
 def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:

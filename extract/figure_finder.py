@@ -333,28 +333,35 @@ class FigureFinder:
             first = bisect.bisect_left(starts, a.start)
             if first >= len(doc) or doc[first].sent.start_char > previous.start:
                 continue  # the figure before it is in another sentence
-            if not self._compared(doc, first, starts, previous) or self._noun_follows(doc, starts, a.end) \
-                    or _SCORE_AFTER.match(doc.text[a.end:a.end + 4]):
+            how = self._compared(doc, first, previous)
+            if not how or self._noun_follows(doc, starts, a.end) or _SCORE_AFTER.match(doc.text[a.end:a.end + 4]):
                 continue
-            a.kind, a.unit, a.currency, a.currency_text = previous.kind, previous.unit, previous.currency, previous.currency_text
-            a.inherited, a.dropped = True, ""
-            if previous.scale and a.number < 1000:
+            # Compared numbers are of one size ("23% from 36,185" compares a change with a
+            # count); listed ones may differ more ("Indonesia 24,516 ... Nigeria 1,461").
+            spread = 10 if how == "compared" else 100
+            if not previous.number or not 1 / spread <= a.number / previous.number <= spread:
+                continue
+            a.kind, a.unit, a.currency = previous.kind, previous.unit, previous.currency
+            a.currency_text, a.inherited, a.dropped = previous.currency_text, True, ""
+            if previous.scale:
                 a.scale, a.scale_text = previous.scale, previous.scale_text  # "5.5 billion dlrs from 4.3"
 
-    def _compared(self, doc: Doc, first: int, starts: list[int], previous: Amount) -> bool:
+    def _compared(self, doc: Doc, first: int, previous: Amount) -> str | None:
+        """'compared' after "from"/"against"..., 'listed' after "…, Indonesia", else None."""
         i = first - 1
         while i >= 0 and doc[i].lower_ in self.hedge_words:
             i -= 1
         if i < 0 or doc[i].idx < previous.end:
-            return False
+            return None
         two = f"{doc[i - 1].lower_} {doc[i].lower_}" if i > 0 else ""
         if doc[i].lower_ in self.comparison_words or two in self.comparison_words:
-            return True
+            return "compared"
         # A list of places: "Indonesia 24,516, Thailand 19,000 and Nigeria 1,461".
         names = 0
         while i >= 0 and doc[i].tag_ in {"NNP", "NNPS"} and doc[i].idx >= previous.end:
             i, names = i - 1, names + 1
-        return names > 0 and i >= 0 and doc[i].text in {",", "and", ";"} and doc[i].idx >= previous.end
+        listed = names > 0 and i >= 0 and doc[i].text in {",", "and", ";"} and doc[i].idx >= previous.end
+        return "listed" if listed else None
 
     @staticmethod
     def _noun_follows(doc: Doc, starts: list[int], end: int) -> bool:

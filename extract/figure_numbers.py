@@ -51,7 +51,9 @@ def parse_words(text: str, number_words: dict[str, float]) -> float | None:
         value = number_words.get(word)
         if value is None:
             return None
-        if value == 100 and seen:
+        if value == 100:
+            if not seen:
+                return None  # "a few hundred dollars" states no amount
             total *= 100
         else:
             total += value

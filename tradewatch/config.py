@@ -36,6 +36,7 @@ class FigureRule:
     min_value: float = 0.0
     unit: str | None = None
     with_company: bool = False
+    event_type: str | None = None   # only figures stated in the evidence of this event type
 
 
 @dataclass
@@ -60,7 +61,7 @@ class CrawlSettings:
     concurrency_per_domain: int = 4
     download_delay: float = 0.25
     obey_robots: bool = True
-    raw_html_days: int | None = 30  # keep raw HTML N days; 0 = never keep; None = forever
+    raw_html_days: int | None = 30  # keep raw HTML N days; 0 = never keep; negative (or None) = forever
 
 
 @dataclass

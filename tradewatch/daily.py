@@ -148,10 +148,10 @@ def _crawl(config: Config, db_path: str, run_id: int, allow_private: bool, setti
     return crawl(config, db_path=db_path, run_id=run_id, allow_private=allow_private, settings=settings) or {}
 
 
-def _extract(kb, config: Config, progress) -> dict:
+def _extract(kb, config: Config, progress, run_id: int | None = None) -> dict:
     from tradewatch.extraction import extract_pending
 
-    return extract_pending(kb, model=config.model, progress=progress, chunk=EXTRACT_CHUNK) or {}
+    return extract_pending(kb, model=config.model, progress=progress, chunk=EXTRACT_CHUNK, run_id=run_id) or {}
 
 
 def _close_interrupted(kb) -> list[int]:
@@ -187,7 +187,6 @@ def run_daily(
 
     `allow_private` lets the crawler reach loopback/private hosts (the demo site, local mirrors);
     `crawl_settings` overrides Scrapy settings (e.g. crawler.settings.FAST_LOCAL for a local site)."""
-    from tradewatch.alerts import run_digests
     from tradewatch.store import KnowledgeBase
 
     reporter = reporter or Reporter()
@@ -209,81 +208,94 @@ def run_daily(
             if interrupted:
                 reporter.info(f"resuming after interrupted run(s) {', '.join(map(str, interrupted))}")
             reporter.info(f"run {run_id}: {db_path}")
-            before = kb.counts()
-            seconds: dict[str, float] = {}
-            failed: list[str] = []
-
-            def stage(name: str, work: Callable[[], object]) -> object:
-                if name not in stages:
-                    return None
-                started = time.perf_counter()
-                try:
-                    return work()
-                except Exception as exc:  # a failed stage is logged; the next stages still run
-                    failed.append(name)
-                    message = f"{name} failed: {type(exc).__name__}: {exc}"
-                    result.errors.append(message)
-                    reporter.error(message)
-                    kb.log_failure(run_id, f"stage:{name}", message)
-                    return None
-                finally:
-                    seconds[name] = round(time.perf_counter() - started, 3)
-                    kb.update_run(run_id, **{f"seconds_{name}": seconds[name]})
-
-            if config.sources:
-                reporter.info(f"crawl: {len(config.sources)} source(s)")
-                stats = stage("crawl", lambda: _crawl(config, str(db_path), run_id, allow_private, crawl_settings))
-                stats = stats or {}
-                fetched = stats.get("pages_fetched", stats.get("fetched", 0))
-                failed_pages = stats.get("pages_failed", stats.get("failed", 0))
-                kb.update_run(run_id, pages_fetched=fetched, pages_failed=failed_pages)
-                reporter.info(f"crawl: {fetched} page(s) fetched, {failed_pages} failed")
-                if reporter.verbose:
-                    for url, reason in kb.conn.execute(
-                            "SELECT url, reason FROM run_failures WHERE run_id = ? ORDER BY id", [run_id]):
-                        reporter.debug(f"failed {url}: {reason}")
-            else:
-                reporter.info("crawl: no sources configured; skipped")
-
-            extracted = stage("extract", lambda: _extract(kb, config, reporter.progress("extract"))) or {}
-            if "extract" in stages:
-                reporter.info(f"extract: {extracted.get('articles', 0)} article(s)")
-
-            days = config.crawl.raw_html_days
-            if days is not None and days >= 0:      # None or negative: keep raw HTML forever
-                dropped = stage("retention", lambda: kb.drop_raw_html(days))
-                if dropped:
-                    reporter.info(f"retention: dropped raw HTML of {dropped} page(s) older than {days} day(s)")
-
-            out_dir = Path(digest_dir) if digest_dir else digest_dir_for(db_path)
-            digests = stage("digest", lambda: run_digests(kb.db, config, out_dir, mail=mail,
-                                                         db_name=db_path.stem)) or []
-            result.digests = digests
-            for digest in digests:
-                if digest.error:
-                    failed.append("digest")
-                    result.errors.append(f"digest {digest.watchlist}: {digest.error}")
-                    reporter.error(f"digest {digest.watchlist}: {digest.error} (kept; sent next run)")
-                reporter.info(f"digest {digest.watchlist}: {digest.items} item(s) → {digest.markdown_path}")
-
-            after = kb.counts()
-            counts = {
-                "articles_new": after["articles"] - before["articles"],
-                "figures_new": after["figures"] - before["figures"],
-                "companies_new": after["companies"] - before["companies"],
-                "events_new": after["events"] - before["events"],
-                "articles_extracted": extracted.get("articles", 0),
-                "digests": len(digests),
-                "digest_items": sum(d.items for d in digests),
-                **_peak_rss_mb(),
-            }
-            result.counts = {**(kb.run(run_id) or {}).get("counts", {}), **counts, "totals": after}
-            result.status = "ok" if not failed else ("failed" if len(set(failed)) >= 3 else "partial")
-            kb.finish_run(run_id, result.status, **counts)
-            return result
+            try:
+                return _run_stages(kb, run_id, result, config, db_path, allow_private, reporter,
+                                   digest_dir, stages, mail, crawl_settings)
+            except BaseException:
+                # Ctrl-C or SIGTERM: say so now (kill -9 is caught by the next run instead).
+                kb.finish_run(run_id, "interrupted")
+                raise
     finally:
         lock.release()
 
+
+def _run_stages(kb, run_id: int, result: DailyResult, config: Config, db_path: Path, allow_private: bool,
+                reporter: Reporter, digest_dir, stages, mail: bool, crawl_settings) -> DailyResult:
+    """crawl → extract → retention → digest; a failing stage is logged and the next ones still run."""
+    from tradewatch.alerts import run_digests
+
+    before = kb.counts()
+    seconds: dict[str, float] = {}
+    failed: list[str] = []
+
+    def stage(name: str, work: Callable[[], object]) -> object:
+        if name not in stages:
+            return None
+        started = time.perf_counter()
+        try:
+            return work()
+        except Exception as exc:  # a failed stage is logged; the next stages still run
+            failed.append(name)
+            message = f"{name} failed: {type(exc).__name__}: {exc}"
+            result.errors.append(message)
+            reporter.error(message)
+            kb.log_failure(run_id, f"stage:{name}", message)
+            return None
+        finally:
+            seconds[name] = round(time.perf_counter() - started, 3)
+            kb.update_run(run_id, **{f"seconds_{name}": seconds[name]})
+
+    if config.sources:
+        reporter.info(f"crawl: {len(config.sources)} source(s)")
+        stats = stage("crawl", lambda: _crawl(config, str(db_path), run_id, allow_private, crawl_settings))
+        stats = stats or {}
+        fetched = stats.get("pages_fetched", stats.get("fetched", 0))
+        failed_pages = stats.get("pages_failed", stats.get("failed", 0))
+        kb.update_run(run_id, pages_fetched=fetched, pages_failed=failed_pages)
+        reporter.info(f"crawl: {fetched} page(s) fetched, {failed_pages} failed")
+        if reporter.verbose:
+            for url, reason in kb.conn.execute(
+                    "SELECT url, reason FROM run_failures WHERE run_id = ? ORDER BY id", [run_id]):
+                reporter.debug(f"failed {url}: {reason}")
+    else:
+        reporter.info("crawl: no sources configured; skipped")
+
+    extracted = stage("extract", lambda: _extract(kb, config, reporter.progress("extract"), run_id)) or {}
+    if "extract" in stages:
+        reporter.info(f"extract: {extracted.get('articles', 0)} article(s)")
+
+    days = config.crawl.raw_html_days
+    if days is not None and days >= 0:      # None or negative: keep raw HTML forever
+        dropped = stage("retention", lambda: kb.drop_raw_html(days))
+        if dropped:
+            reporter.info(f"retention: dropped raw HTML of {dropped} page(s) older than {days} day(s)")
+
+    out_dir = Path(digest_dir) if digest_dir else digest_dir_for(db_path)
+    digests = stage("digest", lambda: run_digests(kb.db, config, out_dir, mail=mail,
+                                                 db_name=db_path.stem)) or []
+    result.digests = digests
+    for digest in digests:
+        if digest.error:
+            failed.append("digest")
+            result.errors.append(f"digest {digest.watchlist}: {digest.error}")
+            reporter.error(f"digest {digest.watchlist}: {digest.error} (kept; sent next run)")
+        reporter.info(f"digest {digest.watchlist}: {digest.items} item(s) → {digest.markdown_path}")
+
+    after = kb.counts()
+    counts = {
+        "articles_new": after["articles"] - before["articles"],
+        "figures_new": after["figures"] - before["figures"],
+        "companies_new": after["companies"] - before["companies"],
+        "events_new": after["events"] - before["events"],
+        "articles_extracted": extracted.get("articles", 0),
+        "digests": len(digests),
+        "digest_items": sum(d.items for d in digests),
+        **_peak_rss_mb(),
+    }
+    result.counts = {**(kb.run(run_id) or {}).get("counts", {}), **counts, "totals": after}
+    result.status = "ok" if not failed else ("failed" if len(set(failed)) >= 3 else "partial")
+    kb.finish_run(run_id, result.status, **counts)
+    return result
 
 # --- the demo ----------------------------------------------------------------------------
 

@@ -67,44 +67,54 @@ def extract_pending(
     n_process: int | None = None,
     batch_size: int = 32,
     progress=None,
-    chunk: int = 256,
+    chunk: int = 64,
+    run_id: int | None = None,
 ) -> dict:
     """Extract every stored article not yet extracted by the current extractor version.
 
     Resumable by construction: each article's derived rows are written in one
-    transaction as soon as it is done, so a killed run leaves only finished articles
-    behind and the next run picks up the rest. `progress(done, total)` is called
-    after each chunk. Returns counts of articles, figures, companies and events.
+    transaction as soon as it comes back, so a killed run leaves only finished
+    articles behind and the next run picks up the rest. One stream goes through
+    `nlp.pipe` (worker processes start once, not per chunk); `progress(done, total)`
+    is called every `chunk` articles. An article whose extraction raises keeps its
+    earlier rows, stays pending, and is logged against `run_id`.
+    Returns counts of articles, figures, companies, events and errors.
     """
     from extract import EXTRACTOR_VERSION
 
     counts = {"articles": 0, "figures": 0, "companies": 0, "events": 0, "errors": 0}
-    pending = list(kb.pending_extraction(EXTRACTOR_VERSION))
+    pending = [(row["id"], row.get("title") or "", row.get("text") or "")
+               for row in kb.pending_extraction(EXTRACTOR_VERSION)]
     if not pending:
         return counts
     nlp = load_pipeline(model)
     if n_process is None:
         # Worker start-up (a model load each) only pays off on a real backlog.
         n_process = 2 if len(pending) >= 200 else 1
-    for begin in range(0, len(pending), chunk):
-        rows = pending[begin:begin + chunk]
-        items = [(row["id"], row.get("title") or "", row.get("text") or "") for row in rows]
-        try:
-            results = list(extract_records(items, nlp=nlp, batch_size=batch_size, n_process=n_process))
-        except Exception:
-            results = []
-            for item in items:  # isolate the article that breaks the batch
-                try:
-                    results.extend(extract_records([item], nlp=nlp))
-                except Exception as exc:
-                    counts["errors"] += 1
-                    results.append((item[0], {"figures": [], "companies": [], "events": [],
-                                              "error": f"{type(exc).__name__}: {exc}"}))
-        for article_id, record in results:
-            kb.save_extraction(article_id, record, EXTRACTOR_VERSION)
-            counts["articles"] += 1
-            for key in ("figures", "companies", "events"):
-                counts[key] += len(record.get(key, []))
-        if progress:
-            progress(min(begin + chunk, len(pending)), len(pending))
+    done: set[str] = set()
+
+    def save(article_id: str, record: dict) -> None:
+        kb.save_extraction(article_id, record, EXTRACTOR_VERSION)
+        done.add(article_id)
+        counts["articles"] += 1
+        for key in ("figures", "companies", "events"):
+            counts[key] += len(record.get(key, []))
+        if progress and (len(done) % chunk == 0 or len(done) == len(pending)):
+            progress(len(done), len(pending))
+
+    try:
+        for article_id, record in extract_records(pending, nlp=nlp, batch_size=batch_size, n_process=n_process):
+            save(article_id, record)
+    except Exception:
+        # Something in the stream raised: finish the rest one by one to isolate it.
+        for item in pending:
+            if item[0] in done:
+                continue
+            try:
+                for article_id, record in extract_records([item], nlp=nlp):
+                    save(article_id, record)
+            except Exception as exc:
+                counts["errors"] += 1
+                if run_id is not None:
+                    kb.log_failure(run_id, item[0], f"extraction failed: {type(exc).__name__}: {exc}")
     return counts

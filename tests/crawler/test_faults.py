@@ -106,7 +106,7 @@ def test_every_fault_is_recorded_and_the_run_goes_on(server, db_path):
             assert final in stored, (path, failures.get(path))
             assert path not in failures
         else:
-            assert reason.lower() in failures.get(path, "").lower(), (path, failures, stats)
+            assert reason.lower() in failures.get(path, "").lower(), (path, failures, server.hit_times(path), list(stored))
             assert path not in stored
             assert (seen.get(base + path) == "failed") == permanent, (path, seen.get(base + path))
 

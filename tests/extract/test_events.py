@@ -139,3 +139,17 @@ def test_pipeline_saves_and_loads(nlp, tmp_path):
     nlp.to_disk(tmp_path / "pipeline")
     reloaded = spacy.load(tmp_path / "pipeline")
     assert reloaded(text)._.events == nlp(text)._.events
+
+
+def test_empty_and_odd_texts_give_no_events(nlp):
+    for text in ("", "   \n\n  ", "((( \" tariffs [[ on", "Die Regierung erhöht die Zölle auf Stahl um 25 Prozent."):
+        doc = nlp(text)
+        assert isinstance(doc._.events, list)
+        assert events.ERROR_KEY not in doc.user_data
+
+
+def test_long_text_merges_into_one_event_per_measure(nlp):
+    paragraph = ("Japan imposed export restrictions on chemicals to South Korea in July. "
+                 "Exports of cars rose 5 pct in the month.\n\n")
+    doc = nlp(paragraph * 400)  # about 50,000 characters
+    assert [(e["type"], e["actor"]) for e in doc._.events] == [("export_control", "JP")]

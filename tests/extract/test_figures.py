@@ -177,6 +177,7 @@ def test_parse_words():
     assert parse_words("twenty-five", words) == 25
     assert parse_words("one hundred", words) == 100
     assert parse_words("half", words) is None
+    assert parse_words("hundred", words) is None
 
 
 def test_lexicons_come_from_config(tmp_path):

@@ -275,3 +275,24 @@ def test_progress_bar_on_a_real_terminal(tmp_path):
     text = b"".join(chunks).decode()
     assert "\rextract   [########################] 3/3 (100%)" in text
     assert not CRON_LINE.search(text.splitlines()[0])
+
+
+def test_sigterm_marks_the_run_interrupted_and_frees_the_lock(tmp_path):
+    db = tmp_path / "kb.db"
+    config = write_config(tmp_path, db)
+    seed(db, many_articles(20, prefix="term"))
+    proc = start_daily(config)
+    try:
+        wait_for(lambda: running_runs(db), timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert query(db, "SELECT status FROM runs") == [("interrupted",)]
+    again = subprocess.run([*TRADEWATCH, "daily", "--config", str(config), "--quiet"], capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert query(db, "SELECT count(*) FROM articles WHERE extractor_version IS NULL") == [(0,)]

@@ -369,3 +369,26 @@ def test_a_file_that_is_not_sqlite_gets_a_clear_error_and_is_kept(tmp_path):
     assert path.read_bytes() == junk
     with pytest.raises(KnowledgeBaseError, match="cannot open"):
         KnowledgeBase(tmp_path)  # a directory
+
+
+def test_vacuum_keeps_full_text_search_pointing_at_the_right_articles(kb):
+    first = _save(kb, "https://news.example.com/a", title="Steel tariffs", text="Steel duties rise.")
+    second = _save(kb, "https://news.example.com/b", title="Rice subsidy", text="Farmers get support.")
+    kb.conn.execute("DELETE FROM raw_pages")
+    kb.conn.execute("DELETE FROM seen_urls")
+    kb.conn.execute("DELETE FROM articles WHERE id = ?", [first])
+    kb.conn.commit()
+    kb.vacuum()
+
+    def search(term):
+        return [r[0] for r in kb.conn.execute(
+            "SELECT a.id FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+            "WHERE articles_fts MATCH ?", [term])]
+
+    assert search("farmers") == [second] and search("steel") == []
+
+
+def test_save_extraction_needs_a_version(kb):
+    aid = _save(kb, "https://news.example.com/a")
+    with pytest.raises(ValueError, match="extractor version"):
+        kb.save_extraction(aid, {}, "")

@@ -1,6 +1,7 @@
 """`tradewatch daily` (the whole job once) and `tradewatch schedule` (cron/systemd for it)."""
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -27,6 +28,8 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
         raise click.UsageError("--quiet and --verbose exclude each other")
     config = resolve_config(config_path, db_path)
     reporter = Reporter(sys.stderr, quiet=quiet, verbose=verbose)
+    # SIGTERM (systemd stop, kill) unwinds like Ctrl-C: the run row says "interrupted", the lock is freed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         if demo:
             result = run_demo(config, reporter=reporter, mail=not no_mail)

@@ -22,6 +22,7 @@ import hashlib
 import threading
 import time
 from collections import deque
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -114,6 +115,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128               # crawlers open many connections at once
+
+    def handle_error(self, request, client_address) -> None:
+        # A crawler closing a keep-alive connection early is normal, not worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class DemoSite:

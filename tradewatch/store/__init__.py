@@ -60,7 +60,12 @@ and targets, similar product, dates within a few weeks); every report is an
 `companies` holds one row per firm across the knowledge base (aliases merged), resolved
 by `extract.canonical_names.CompanyResolver` when present.
 
-Schema: `tradewatch.store.migrations` (versioned; `schema_version` table).
+Re-extraction: `tradewatch.store.reextraction.reextract(kb, extract_batch, version, since=, force=)`
+(`tradewatch reextract`) replaces derived rows batch by batch; a failing article keeps its rows
+and is logged in run_failures. The store never imports the extractor: the caller passes it.
+
+Schema: `tradewatch.store.migrations` (versioned: `schema_version` table and PRAGMA user_version;
+a file from the first schema version upgrades in place). Browsing: `tradewatch.datasette`.
 """
 from tradewatch.store.ids import article_id, canonical_url  # noqa: F401
 from tradewatch.store.knowledge_base import KnowledgeBase, KnowledgeBaseError  # noqa: F401

@@ -430,6 +430,8 @@ class KnowledgeBase:
 
     def save_extractions(self, items: Iterable[tuple[str, dict]], extractor_version: str) -> int:
         """Many `save_extraction` calls in one transaction; returns how many."""
+        if not extractor_version or not str(extractor_version).strip():
+            raise ValueError("save_extraction needs the extractor version (extract.EXTRACTOR_VERSION)")
         items = list(items)
         for article_id, record in items:
             if not isinstance(record, dict):
