@@ -466,6 +466,8 @@ def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint:
         stop = min(len(doc), j + 9)
         while j < stop:
             token = doc[j]
+            if token.tag_ in {"WDT", "WP", "WP$"} or token.lower_ == "that":
+                break
             if token.pos_ in {"DET", "ADJ", "NUM", "ADV", "PART"} or token.text in {"-", "'s", "’s"} or \
                     (token.pos_ == "PROPN" and token.is_title):
                 j += 1
@@ -511,9 +513,11 @@ def default_votes(candidate: Candidate, known: CompanyKnowledge, common_words, p
         candidate.vote("common_word", strength, "common word")
         return
     alpha = [t for t in span if t.is_alpha and t.lower_ not in NAME_JOINERS]
-    if len(alpha) > 1 and all(common_words(t.lower_) or common_words(t.lemma_) for t in alpha):
-        # "Preferential Trade Area", "Buffer Stock Manager": capitalised terms, not names;
-        # a firm with such a name needs a word around it that says so
+    if len(alpha) > 1 and all(common_words(t.lower_) or common_words(t.lemma_) for t in alpha) and \
+            sum(t.lower_ in lower_words for t in alpha) * 2 > len(alpha):
+        # "Preferential Trade Area", "Buffer Stock Manager": capitalised terms whose words the
+        # article also writes in lowercase; a firm with such a name needs a word around it
+        # that says so ("Aguas de Barcelona", "General Motors" keep their words capitalised)
         candidate.vote("common_words", 1.5, "only common words")
         return
     candidate.vote(COMPANY, 1, "ORG label")

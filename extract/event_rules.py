@@ -51,6 +51,7 @@ class EventRules:
     product_lead_in: frozenset[str]
     product_max_tokens: int
     product_stop: frozenset[str]
+    product_skip: frozenset[str]
     product_stop_entities: frozenset[str]
     effective_markers: frozenset[str]
     announced_verbs: frozenset[str]
@@ -102,6 +103,7 @@ class EventRules:
             product_lead_in=lower(product["lead_in"]),
             product_max_tokens=int(product["max_tokens"]),
             product_stop=lower(product["stop"]),
+            product_skip=lower(product.get("skip", [])),
             product_stop_entities=frozenset(product.get("stop_entities", [])),
             effective_markers=lower(dates["effective_markers"]),
             announced_verbs=lower(dates["announced_verbs"]),

@@ -343,7 +343,7 @@ class TradeEvents:
             if token.lower_ in rules.passive_auxiliaries or token.pos_ == "ADV":
                 passive = passive or token.lemma_.lower() == "be"
                 continue
-            if passive and token.tag_ == "VBN" and token.lower_ not in ("said", "told"):
+            if passive and token.tag_ == "VBN" and token.lower_ not in rules.speech_verbs:
                 return "target"
             break
         if following and following[0].lower_ in rules.speech_verbs:
@@ -517,7 +517,7 @@ class TradeEvents:
         if i >= window.end or doc[i].lower_ not in rules.product_lead_in:
             return None
         i += 1
-        while i < window.end and (doc[i].pos_ in ("DET", "NUM", "SPACE") or doc[i].lower_ in ("some", "about", "all")):
+        while i < window.end and (doc[i].pos_ in ("DET", "NUM", "SPACE") or doc[i].lower_ in rules.product_skip):
             i += 1
         start = i
         while i < window.end and i - start < rules.product_max_tokens:

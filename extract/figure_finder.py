@@ -3,8 +3,10 @@
 One regular expression (compiled from the lexicons) finds every number with what is
 written around it; the passes below then decide, with the text around each match:
 ranges and lists share a unit ("65 to 70 pct"), bare scaled amounts take the
-article's currency ("from 98 billion"), and what is not a figure is dropped (years,
-dates, counts, exchange rates, index points, adjectival "60-kg").
+article's currency ("from 98 billion"), bare numbers compared with a figure take its
+unit ("to 50,000 tonnes from 70,000"), and what is not a figure is dropped (years,
+dates, counts, exchange rates, index points, names like "Section 301", adjectival "60-kg").
+Every cue word comes from `extract/data/lexicons/figures_cues.toml`.
 """
 from __future__ import annotations
 
@@ -122,6 +124,7 @@ class FigureFinder:
         self._drop_spelled_without_unit(amounts, text)
         self._resolve_currency_families(amounts, text)
         self._drop_exchange_rates(amounts, text)
+        self._drop_counted_notes(amounts, doc)
         self._resolve_points(amounts, doc)
         self._bare_scaled_as_context(amounts, doc)
         self._bare_in_comparisons(amounts, doc)
@@ -279,6 +282,16 @@ class FigureFinder:
                     and a.currency.family not in ("dollar", "dollar_symbol") \
                     and self.dollar_re.search(text[max(0, a.start - 150):a.end + 40]):
                 a.dropped = "exchange rate"  # "a drop to about 125 yen" in a story on the dollar
+
+    def _drop_counted_notes(self, amounts: list[Amount], doc: Doc) -> None:
+        """'two Canadian dollar issues', '5 dollar bills': a count of things priced in a currency."""
+        starts = [t.idx for t in doc]
+        for a in amounts:
+            if a.kind != "money" or a.dropped or a.scale or a.has_prefix or a.currency_text.endswith("s"):
+                continue
+            index = bisect.bisect_left(starts, a.end)
+            if index < len(doc) and doc[index].tag_ in {"NNS", "NNPS"}:
+                a.dropped = "count"
 
     def _resolve_points(self, amounts: list[Amount], doc: Doc) -> None:
         """'points' of a rate are percentage points; of an index they are not figures."""

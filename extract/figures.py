@@ -4,8 +4,10 @@ Two pipes:
 - `figure_ruler` (before `ner`): finds the figures with `FigureFinder` and sets them as
   MONEY / PERCENT / QUANTITY entities, so the NER builds around them ("200bn" is not
   an ORG, "Dlrs" not a PERSON); keeps every mention in `doc.spans["figures"]`.
-- `trade_figures` (at the end): adds direction, measure and period to each mention and
-  sets `doc._.figures`, one dict per distinct (kind, unit, value) of the article.
+- `trade_figures` (after `ner`): adds direction, measure and period to each mention and
+  sets `doc._.figures`, one dict per distinct (kind, unit, value) of the article. It
+  also tidies the NER's number entities: hedges left beside a figure ("more than",
+  "as high as") and DATEs with no time in them ("covid-19") are dropped.
 """
 from __future__ import annotations
 

@@ -316,7 +316,10 @@ def demo_config(config: Config, site) -> Config:
     built-in watchlists unless the config has its own."""
     from tradewatch.config import Source
 
-    config.sources = [Source(name="demo", kind="feed", urls=[site.feed_url], tier="national")]
+    # Both discovery paths: the RSS feed (links carry utm_* tracking) and the news sitemap;
+    # canonical URLs make each story one article whichever path found it first.
+    config.sources = [Source(name="demo", kind="feed", urls=[site.feed_url], tier="national"),
+                      Source(name="demo-sitemap", kind="sitemap", urls=[site.sitemap_url], tier="national")]
     if not config.watchlists:
         config.watchlists = demo_watchlists()
     return config

@@ -50,7 +50,7 @@ def _page(i: int, extra: str = "") -> str:
 def _setup(server) -> None:
     r = server.route
     r("/ok.html", _page(0))
-    r("/slow.html", _page(1), delay=3.5)
+    r("/slow.html", _page(1), delay=9.0)   # longer than all attempts together: no late answer can win
     r("/reset.html", reset=True)
     r("/gone.html", "gone", status=410)
     r("/gone-sitemap.xml", "gone", status=410)

@@ -212,6 +212,10 @@ def main(size: int, pipe_size: int) -> None:
 
     # -- pathological regex input: clean_text and every regex rule, on SIZE characters ----------
     inputs = adversarial(size)
+    if size < MB:   # the fast subset: the inputs that have found slow rules so far
+        keep = ("spaces", "newlines", "digits", "spaced digits", "digit groups", "letters", "angle", "euro",
+                "figures text", "legal suffixes", "words")
+        inputs = {k: v for k, v in inputs.items() if k in keep}
     for name, text in inputs.items():
         def timed(text=text):
             started = time.perf_counter()

@@ -36,7 +36,5 @@ def test_streamed_oversize_page_reason_names_the_size_cap(result):
     assert result.failing("fault /oversize-stream") == []
 
 
-@pytest.mark.xfail(strict=False, reason="crawler/parsing.py parse_feed: a not-well-formed feed without usable "
-                   "entries counts as an empty source and never reaches run_failures")
 def test_malformed_feed_is_in_the_run_log(result):
     assert result.failing("broken feed /badfeed") == []

@@ -163,7 +163,8 @@ def refresh_events(conn: sqlite3.Connection, event_ids: Iterable[str]) -> None:
         marks = ", ".join("?" * len(chunk))
         reports: dict[str, list[tuple]] = {eid: [] for eid in chunk}
         for row in conn.execute(
-            "SELECT m.event_id, coalesce(a.published, a.fetched_at) AS day, m.id, m.article_id, a.source, m.status, "
+            "SELECT m.event_id, coalesce(a.published, a.fetched_at) AS day, m.id, m.article_id, "
+            "coalesce(nullif(a.site_name, ''), a.source) AS outlet, m.status, "
             "m.product, m.evidence, m.confidence, m.announced, m.effective "
             f"FROM event_mentions m JOIN articles a ON a.id = m.article_id WHERE m.event_id IN ({marks})",
             chunk,

@@ -138,6 +138,8 @@ _UPSERT_SOURCE = (
 )
 # When an article counts as seen: its own date, else when it was fetched.
 _ARTICLE_DAY = "coalesce(a.published, a.fetched_at)"
+# An outlet is the publication (site name); one configured source can carry several.
+OUTLET = "coalesce(nullif(a.site_name, ''), a.source)"
 _REFRESH_STORY = f"""
 UPDATE stories SET
   title = coalesce((SELECT a.title FROM articles a WHERE a.story_id = stories.id
@@ -145,7 +147,7 @@ UPDATE stories SET
   first_seen = (SELECT min({_ARTICLE_DAY}) FROM articles a WHERE a.story_id = stories.id),
   last_seen = (SELECT max({_ARTICLE_DAY}) FROM articles a WHERE a.story_id = stories.id),
   articles_count = (SELECT count(*) FROM articles a WHERE a.story_id = stories.id),
-  outlets_count = (SELECT count(DISTINCT a.source) FROM articles a WHERE a.story_id = stories.id)
+  outlets_count = (SELECT count(DISTINCT {OUTLET}) FROM articles a WHERE a.story_id = stories.id)
 WHERE id = ?"""
 
 
