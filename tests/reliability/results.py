@@ -17,9 +17,11 @@ class FamilyResult:
     failures: list[str] = field(default_factory=list)   # one line per case that failed
     figures: dict = field(default_factory=dict)     # measured numbers (p95, seconds, counts)
     seconds: float = 0.0
+    names: list[str] = field(default_factory=list)      # every case tried, in order
 
     def case(self, name: str, ok: bool, detail: str = "") -> bool:
         self.tried += 1
+        self.names.append(name)
         if ok:
             self.passed += 1
         else:

@@ -14,6 +14,7 @@ def result(workdir):
 
 @pytest.mark.parametrize("name", ["malformed TOML", "unknown source kind", "unknown config key", "config file missing"])
 def test_config_errors_are_one_clear_line(result, name):
+    _tried(result, name)
     assert result.failing(name) == []
 
 
@@ -22,6 +23,7 @@ def test_config_errors_are_one_clear_line(result, name):
 @pytest.mark.parametrize("name", ["unwritable db path (parent is a file)", "unwritable db path (/proc)",
                                   "db path is a directory", "db file is not SQLite"])
 def test_bad_database_paths_are_one_clear_line(result, name):
+    _tried(result, name)
     assert result.failing(name) == []
 
 
@@ -30,4 +32,10 @@ def test_bad_database_paths_are_one_clear_line(result, name):
                    "multi-line stage error after the crawl (daily); not checked before work starts")
 @pytest.mark.parametrize("name", ["missing model", "missing model (extract)"])
 def test_missing_model_is_one_clear_line(result, name):
+    _tried(result, name)
     assert result.failing(name) == []
+
+
+def _tried(result, name):
+    if name not in result.names:
+        pytest.skip(f"{name!r} runs under make stress only")
