@@ -97,7 +97,8 @@ def report(results: list[FamilyResult], total_seconds: float) -> str:
         lines.append("None.")
     lines += ["", "## Figures", ""]
     for r in results:
-        shown = {k: v for k, v in r.figures.items() if not isinstance(v, (list, dict)) or k == "kill_points_s"}
+        shown = {k: v for k, v in r.figures.items()
+                 if not isinstance(v, (list, dict)) or k in ("kill_points_s", "final_run")}
         lines.append(f"- {r.family}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
     return "\n".join(lines) + "\n"
 

@@ -48,6 +48,15 @@ _BREAK_RUN = re.compile(r"%s[\s%s]*" % (_TAG_BREAK, _TAG_BREAK))
 _SPACES = re.compile(r"[^\S\n]+")
 _AROUND_NEWLINE = re.compile(r" *\n *")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
+# Hard-wrapped text (wire copy): at least this many wrapped lines, most of them of a
+# typewriter line's length and ending mid-sentence.
+WRAP_MIN_LINES = 3
+WRAP_MIN_CHARS = 30
+WRAP_MAX_CHARS = 100
+WRAP_SHARE = 0.6
+# A paragraph of wrapped text starts on an indented line; any other single break is a space.
+_INDENTED_LINE = re.compile(r"[^\S\n]*\n[^\S\n]+(?=\S)")
+_WRAPPED_BREAK = re.compile(r"(?<=\S)[^\S\n]*\n(?=\S)")
 # A lower-case start after a tag break that followed a finished sentence.
 _LOWER_START = re.compile(r"([.!?…\"”’)]\s*)" + _TAG_BREAK + r"([^\S\n]*)([a-z])(?=[a-z'’\s,;:.!?)]|$)")
 # Leading/trailing sentence of a paragraph, for boilerplate glued to real text.
@@ -74,12 +83,37 @@ def clean_text(text: str, language: str = "en") -> str:
     text = unescape_entities(text)
     text = fix_mojibake(text)
     text = remove_shortcodes(text)
+    if not _TAG.search(text):  # in markup a line break is only a space anyway
+        text = unwrap_lines(text)
     text = remove_markup(text)
     text = _INVISIBLE.sub("", text)
     text = normalise_whitespace(text)
     text = drop_boilerplate(text, language)
     text = restore_sentence_case(text)
     return normalise_whitespace(text.replace(_TAG_BREAK, ""))
+
+
+def unwrap_lines(text: str) -> str:
+    """Wire copy is hard-wrapped: lines of ~70 characters ending mid-sentence, each paragraph
+    starting on an indented line. Such text gets one line per paragraph and a blank line
+    between paragraphs, so sentences no longer hold line breaks. Text that is not wrapped
+    (one line per paragraph already, lists, short lines) stays as it is."""
+    if "\n" not in text or not _is_hard_wrapped(text):
+        return text
+    text = _INDENTED_LINE.sub("\n\n", text)
+    return _WRAPPED_BREAK.sub(" ", text)
+
+
+def _is_hard_wrapped(text: str) -> bool:
+    lines = text.split("\n")
+    # Lines that another line of the same paragraph follows.
+    wrapped = [line.rstrip() for line, following in zip(lines, lines[1:])
+               if line.strip() and following.strip() and not following[:1].isspace()]
+    if len(wrapped) < WRAP_MIN_LINES:
+        return False
+    fitting = [line for line in wrapped if WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS]
+    open_ended = [line for line in fitting if line[-1] not in ".!?:;\"”"]
+    return len(fitting) >= WRAP_SHARE * len(wrapped) and len(open_ended) >= WRAP_SHARE * len(fitting)
 
 
 def unescape_entities(text: str, rounds: int = 3) -> str:

@@ -67,7 +67,7 @@ class CompanyFinder:
         for candidate in candidates:
             candidate.headline = candidate.span.start_char < headline_end
             name_votes(candidate, known, doc_gpes, self._common)
-        _share_acronym_votes(candidates)
+        _share_acronym_votes(candidates, known)
         firm_names = {c.text for c in candidates if c.best()[0] == COMPANY}
         lower_words = {t.text for t in doc if t.is_lower}
         for candidate in candidates:
@@ -89,18 +89,32 @@ class CompanyFinder:
         return records
 
 
-def _share_acronym_votes(candidates) -> None:
+def _share_acronym_votes(candidates, known: CompanyKnowledge) -> None:
     """"General System of Preferences (GSP)": the acronym is whatever its expansion is."""
     by_text: dict[str, list] = {}
     for candidate in candidates:
         by_text.setdefault(candidate.text, []).append(candidate)
+    by_initials: dict[str, tuple[str, float, str]] = {}
     for candidate in candidates:
         acronym = acronym_after(candidate.span)
+        known_kind = known.known_class(acronym) if acronym else None
+        if known_kind:                     # "… Tariffs and Trade (GATT)": the name is what GATT is
+            candidate.vote(known_kind, 3.5, f"spelt out as {acronym}")
+        kind, strength = candidate.best()
+        if not kind or kind == COMPANY or strength < 3:
+            continue
         if acronym:
-            kind, strength = candidate.best()
-            if kind and kind != COMPANY and strength >= 3:
-                for other in by_text.get(acronym, []):
-                    other.vote(kind, strength, f"acronym of {candidate.text}")
+            for other in by_text.get(acronym, []):
+                other.vote(kind, strength, f"acronym of {candidate.text}")
+        initials = "".join(t.text[0] for t in candidate.span if t.is_alpha and t.text[0].isupper())
+        if len(initials) >= 2:
+            by_initials.setdefault(initials, (kind, strength, candidate.text))
+    # "ITA" later in a text that spelt out "the International Tin Agreement"
+    for text, group in by_text.items():
+        if text in by_initials and text.isupper():
+            kind, strength, expansion = by_initials[text]
+            for other in group:
+                other.vote(kind, strength, f"initials of {expansion}")
 
 
 def _common_words(nlp: Language):
@@ -160,6 +174,7 @@ def _person_words(doc: Doc, known: CompanyKnowledge) -> set[str]:
         "organisations_path": DEFAULT_PATHS["organisations_path"],
         "cues_path": DEFAULT_PATHS["cues_path"],
         "country_aliases_path": DEFAULT_PATHS["country_aliases_path"],
+        "given_names_path": DEFAULT_PATHS["given_names_path"],
     },
 )
 def make_trade_companies(
@@ -170,6 +185,7 @@ def make_trade_companies(
     organisations_path: str,
     cues_path: str,
     country_aliases_path: str,
+    given_names_path: str,
 ) -> CompanyFinder:
     return CompanyFinder(
         nlp,
@@ -179,6 +195,7 @@ def make_trade_companies(
         organisations_path=organisations_path,
         cues_path=cues_path,
         country_aliases_path=country_aliases_path,
+        given_names_path=given_names_path,
     )
 
 

@@ -25,6 +25,7 @@ NAME_PREPOSITIONS = {"of", "for", "on", "in", "de", "du", "des", "der", "di", "d
 NAME_JOINERS = {"&", "and", "of", "de", "du", "des", "der", "di", "del", "da", "do", "-", "'s", "for", "on",
                 "the", "la", "le", "van", "von", "y", "e", "et", "und"}
 _BRACKETED = re.compile(r"<([A-Z][^<>\n]{1,80}?)>")
+_QUOTE_S = re.compile(r'"s$')
 # "<TSBA.T>" after a name is its ticker (Reuters), not a name of its own.
 TICKER = re.compile(r"[A-Z0-9]{1,6}(\.[A-Z]{1,2})?")
 
@@ -32,7 +33,7 @@ TICKER = re.compile(r"[A-Z0-9]{1,6}(\.[A-Z]{1,2})?")
 @dataclass
 class Candidate:
     span: Span
-    label: str                      # entity label, "BRACKET" or "LIST"
+    label: str                      # entity label, "BRACKET", "LIST" or "ECHO" (an untagged repeat)
     ent_id: str = ""
     votes: list[tuple[str, float, str]] = field(default_factory=list)   # (class, strength, why)
     country: str | None = None
@@ -41,7 +42,8 @@ class Candidate:
 
     @property
     def text(self) -> str:
-        return " ".join(self.span.text.split())
+        # Reuters writes the possessive as 'Ecuador"s', inside one token
+        return _QUOTE_S.sub("", " ".join(self.span.text.split()))
 
     def vote(self, kind: str, strength: float, why: str) -> None:
         self.votes.append((kind, strength, why))
@@ -86,6 +88,9 @@ def trim(span: Span) -> Span | None:
         start += 1
     while end > start and (bare(doc[end - 1]) or doc[end - 1].lower_ in {"'s", "’s"}):
         end -= 1
+    # Reuters writes the possessive as "Ecuador"s"
+    if end - start > 2 and doc[end - 1].lower_ == "s" and doc[end - 2].text in {'"', "'", "’"}:
+        end -= 2
     if start >= end or not any(ch.isalpha() for ch in doc[start:end].text):
         return None
     return doc[start:end]
@@ -264,6 +269,7 @@ def acronym_after(span: Span) -> str | None:
 
 def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str], common_words) -> None:
     """What the name itself says."""
+    span = candidate.span
     text = candidate.text
     words = _words(candidate.span)
     if not words:
@@ -279,11 +285,43 @@ def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str]
     if kind:
         candidate.vote(kind, 3.5, "known organisation")
         return
-    if len(words) > 1 and known.known_class(words[0]) == "news":
-        candidate.vote("news", 3, f"starts with news source '{words[0]}'")
+    first_kind = known.known_class(span[0].text) if len(words) > 1 else None
+    rest_common = all(common_words(t.lower_) or t.ent_type_ == "DATE" for t in span[1:] if t.is_alpha)
+    if first_kind and first_kind != "not_an_organisation" and (first_kind == "news" or span[0].is_upper or rest_common):
+        # "Reuters Taiwan", "EC Commissioners Willy de Clercq"
+        candidate.vote(first_kind, 3, f"starts with '{span[0].text}'")
         return
+    if 2 <= len(words) <= 4 and words[0] in known.given_names and span[0].is_title and not ent_id and \
+            not any(w in known.company_words or w in known.all_suffixes for w in words):
+        candidate.vote("person", 1.5, f"given name '{span[0].text}'")       # "Bernie Ebbers"
+    if not ent_id.startswith(COMPANY) and (
+            span[0].is_lower or any(t.is_lower and t.is_alpha and t.lower_ not in NAME_JOINERS for t in span)):
+        candidate.vote("not_a_name", 3, "lowercase words")                # "Gulf oil", "financial City"
+        return
+    if sum(ch.isalpha() for ch in text) < 2:
+        candidate.vote("not_a_name", 3, "too short")
+        return
+    if all(w in known.context_nouns or w in known.all_suffixes or w in NAME_JOINERS for w in words):
+        candidate.vote("generic_word", 3, "generic nouns, not a name")     # "Co Inc", "Bank Plc"
+        return
+    # the model cut a name short: judge the whole capitalised name around it
+    # ("General Agreement on Tariffs and Trade", "Ministry of International Trade and Industry")
+    whole = _whole_name(span)
+    if whole is not None and whole.text != span.text:
+        kind = known.known_class(" ".join(whole.text.split()))
+        if kind:
+            candidate.vote(kind, 3, f"part of '{' '.join(whole.text.split())}'")
+            return
+        whole_words = _words(whole)
+        whole_head = next((w for w in whole_words if w in NAME_PREPOSITIONS), None)
+        head = whole_words[whole_words.index(whole_head) - 1] if whole_head and whole_words.index(whole_head) > 0 \
+            else whole_words[-1]
+        if known.name_heads.get(head) not in (None, COMPANY) and not (words[-1] in known.legal_suffixes):
+            candidate.vote(known.name_heads[head], 3, f"part of a name headed '{head}'")
+            return
     span, doc = candidate.span, candidate.span.doc
-    if words[0] in known.person_titles and len(words) > 1 and span[0].is_title:
+    if words[0] in known.person_titles and len(words) > 1 and span[0].is_title and \
+            not any(w in known.company_words or w in known.all_suffixes for w in words[1:]):
         candidate.vote("person", 3, f"title '{span[0].text}'")
         return
     # "Minister of Energy and Mines", "Ministry of International Trade and Industry" cut short by
@@ -368,6 +406,46 @@ def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str]
         return
 
 
+def _whole_name(span: Span) -> Span | None:
+    """The capitalised name a span sits in, joiners included, within its line."""
+    doc = span.doc
+    start, end = span.start, span.end
+
+    def part(token) -> bool:
+        return token.is_title or token.is_upper
+
+    def line_space(token) -> bool:
+        return token.is_space and "\n\n" not in token.text
+
+    def previous(i: int) -> int:          # index of the token before i, skipping line breaks
+        i -= 1
+        while i >= 0 and line_space(doc[i]):
+            i -= 1
+        return i
+
+    while start > 0:
+        i = previous(start)
+        if i < 0:
+            break
+        if part(doc[i]):
+            start = i
+        elif doc[i].lower_ in {"of", "on", "and", "for", "&"} and previous(i) >= 0 and part(doc[previous(i)]):
+            start = i
+        else:
+            break
+    while end < len(doc):
+        nxt = doc[end]
+        if part(nxt) and not nxt.is_sent_start:
+            end += 1
+        elif nxt.lower_ in {"of", "on", "and", "for", "&"} and end + 1 < len(doc) and part(doc[end + 1]):
+            end += 1
+        else:
+            break
+    if doc[start].is_sent_start and doc[start].lower_ == "the":
+        start += 1
+    return doc[start:end] if (start, end) != (span.start, span.end) else None
+
+
 def _extended_head(span: Span) -> str | None:
     """Head of the capitalised name that continues past the span ("The African Growth" → act)."""
     doc, end = span.doc, span.end
@@ -405,6 +483,16 @@ def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint:
         elif owner in companies_hint:
             candidate.vote("product", 2, f"owned by {owner}")
 
+    # the country: "Iraqi Telecommunications …", "the Japanese carmaker Toyota", "a French firm, X"
+    if candidate.country is None:
+        first = span[0].text
+        before = [t for t in doc[max(0, start - 4):start] if t.ent_type_ in {"NORP", "GPE"}]
+        for word in ([first] if len(span) > 1 else []) + [t.text for t in reversed(before)]:
+            code = known.country_code(word)
+            if code:
+                candidate.country = code
+                break
+
     # the noun just before ("water firm Aguas Argentinas", "the newspaper Clarin")
     i = start - 1
     if i >= 0 and doc[i].text == ",":
@@ -420,6 +508,8 @@ def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint:
             candidate.vote("person", 1.5, f"after '{doc[i].text}'")
         elif kind != "state":
             candidate.vote(kind, 2, f"after '{doc[i].text}'")
+    elif i >= 1 and doc[i].lower_ == "of" and nouns.get(doc[i - 1].lower_) == "place":
+        candidate.vote("place", 2, f"after '{doc[i - 1].text} of'")          # "the port of Balao"
     elif i >= 1 and doc[i].lower_ == "based" and doc[i - 1].text == "-":
         candidate.vote(COMPANY, 2, "x-based")
     if i >= 0 and doc[i].lower_.rstrip(".") in known.person_titles and doc[i].is_title and candidate.label != "BRACKET":
@@ -503,6 +593,9 @@ def default_votes(candidate: Candidate, known: CompanyKnowledge, common_words, p
         return
     if len(alpha) == 1 and alpha[0].is_upper and len(alpha[0]) > 5 and common_words(alpha[0].lower_):
         candidate.vote("headline", 2.5, "capitalised common word")
+        return
+    if any(t.tag_ in {"VBZ", "VBD", "VBP", "MD"} for t in span):
+        candidate.vote("not_a_name", 2.5, "a verb inside")       # "The U.S. Wants South Korea"
         return
     if span[0].is_lower or any(t.is_lower and t.is_alpha and t.lower_ not in NAME_JOINERS for t in span):
         candidate.vote("not_a_name", 2.5, "lowercase words")

@@ -22,6 +22,7 @@ DEFAULT_PATHS = {
     "organisations_path": "data/lexicons/organisations.toml",
     "cues_path": "data/lexicons/company_cues.toml",
     "country_aliases_path": "data/lexicons/company_country_aliases.csv",
+    "given_names_path": "data/lexicons/company_given_names.csv",
 }
 
 
@@ -74,6 +75,7 @@ class CompanyKnowledge:
     list_prepositions: tuple[tuple[str, ...], ...]
     person_titles: frozenset[str]
     country_aliases: dict[str, str] = field(default_factory=dict)   # lowercase name -> alpha-2
+    given_names: frozenset[str] = frozenset()
 
     @classmethod
     def from_files(
@@ -83,6 +85,7 @@ class CompanyKnowledge:
         organisations_path: str | Path = DEFAULT_PATHS["organisations_path"],
         cues_path: str | Path = DEFAULT_PATHS["cues_path"],
         country_aliases_path: str | Path = DEFAULT_PATHS["country_aliases_path"],
+        given_names_path: str | Path = DEFAULT_PATHS["given_names_path"],
     ) -> "CompanyKnowledge":
         legal = read_word_list(legal_suffixes_path)
         group = read_word_list(group_suffixes_path)
@@ -123,6 +126,7 @@ class CompanyKnowledge:
             list_prepositions=tuple(tuple(p.lower().split()) for p in introducers.get("prepositions", [])),
             person_titles=frozenset(w.lower() for w in cues.get("person_titles", {}).get("words", [])),
             country_aliases=aliases,
+            given_names=read_word_list(given_names_path) - {"name"},
         )
 
     @property
@@ -139,8 +143,10 @@ class CompanyKnowledge:
         ("Canadian House of Commons", "U.S. Treasury Department")."""
         tokens = strip_suffixes(name_tokens(name), frozenset({"the"}))
         kind = self.known_organisations.get(" ".join(tokens))
-        if kind is None and len(tokens) >= 2:
-            rest = self.known_organisations.get(" ".join(tokens[1:]))
+        words = name.split()
+        if kind is None and len(words) >= 2:
+            rest = self.known_organisations.get(" ".join(strip_suffixes(name_tokens(" ".join(words[1:])),
+                                                                        frozenset({"the"}))))
             if rest and rest != "not_an_organisation":
                 kind = rest
         return kind

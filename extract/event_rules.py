@@ -34,6 +34,8 @@ class EventRules:
     complainant_types: frozenset[str]
     passive_auxiliaries: frozenset[str]
     speech_verbs: frozenset[str]
+    hit_verbs: frozenset[str]
+    list_joiners: frozenset[str]
     cue_actor_words: dict[str, str]
     pair_phrases: tuple[tuple[str, ...], ...]
     type_priority: tuple[str, ...]
@@ -86,6 +88,8 @@ class EventRules:
             complainant_types=frozenset(roles.get("complainant_types", [])),
             passive_auxiliaries=lower(roles["passive_auxiliaries"]),
             speech_verbs=lower(roles["speech_verbs"]),
+            hit_verbs=lower(roles.get("hit_verbs", [])),
+            list_joiners=lower(roles.get("list_joiners", [])),
             cue_actor_words={k.lower(): v for k, v in roles["cue_actor_words"].items()},
             pair_phrases=tuple(tuple(w.lower() for w in p) for p in roles["pair_phrases"]),
             type_priority=tuple(raw["sentence"]["type_priority"]),

@@ -166,6 +166,8 @@ class TradeEvents:
             token = doc[before]
             if token.is_space or token.pos_ == "ADJ" or token.lower_ in rules.negation_skip:
                 before -= 1
+            elif token.pos_ == "CCONJ" and before - 1 >= window.start and doc[before - 1].pos_ == "NOUN":
+                before -= 2  # "do not mandate quotas or tariffs": the negation covers the list
             elif token.lemma_.lower() in rules.negation_verbs and not verbs:
                 verbs += 1  # "would not impose sanctions"
                 before -= 1
@@ -299,7 +301,8 @@ class TradeEvents:
                 previous, role = roles[-1]
                 between = [t for t in doc[previous.end:place.start] if not t.is_space]
                 if previous.end <= place.start and len(between) <= 3 and all(
-                        t.pos_ == "PROPN" or t.text in ("(", ")", ",") for t in between):
+                        t.pos_ == "PROPN" or t.text in ("(", ")", ",") or t.lower_ in self.rules.list_joiners
+                        for t in between):
                     roles.append((place, role))
                     continue
             roles.append((place, self._role(doc, place, window)))
@@ -344,6 +347,9 @@ class TradeEvents:
                 passive = passive or token.lemma_.lower() == "be"
                 continue
             if passive and token.tag_ == "VBN" and token.lower_ not in rules.speech_verbs:
+                return "target"
+            # "allegations that the Soviet Union is dumping mercury": the one dumping is hit.
+            if token.lemma_.lower() in rules.hit_verbs or token.lower_ in rules.hit_verbs:
                 return "target"
             break
         if following and following[0].lower_ in rules.speech_verbs:

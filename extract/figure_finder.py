@@ -91,6 +91,8 @@ class FigureFinder:
         dollar_words = lexicon.cue_regex("exchange_rate", "dollar_words")
         self.dollar_re = _word_re(dollar_words)
         containers = lexicon.cue_regex("descriptor", "containers")
+        amount_nouns = lexicon.cue_regex("descriptor", "amount_nouns")
+        self.amount_noun_re = re.compile(rf"^\s+(?:[A-Za-z]+\s+)?(?:{amount_nouns})\b", re.IGNORECASE)
         self.container_re = re.compile(rf"\b(?:{containers})\s*\(?\s*of\s+$", re.IGNORECASE)
         self.time_nouns = lexicon.cue_set("count", "time_nouns")
         months = lexicon.cue_regex("time", "months")
@@ -124,6 +126,7 @@ class FigureFinder:
         self._drop_spelled_without_unit(amounts, text)
         self._resolve_currency_families(amounts, text)
         self._drop_exchange_rates(amounts, text)
+        self._resolve_plain_dollars(amounts)
         self._drop_counted_notes(amounts, doc)
         self._resolve_points(amounts, doc)
         self._bare_scaled_as_context(amounts, doc)
@@ -167,7 +170,8 @@ class FigureFinder:
             if unit is not None:
                 amount.kind = {"percent": "percent", "pp": "percent", "points": "points"}.get(unit.kind, "quantity")
                 amount.unit = unit.unit
-                if amount.kind == "quantity" and text[match.start("post") - 1] == "-":
+                if amount.kind == "quantity" and text[match.start("post") - 1] == "-" \
+                        and not self.amount_noun_re.match(text[match.end():match.end() + 60]):
                     amount.dropped = "adjectival"  # "a 60-kg bag", "a 2,000-mile system"
             elif key in lex.suffixes:
                 currency = lex.suffixes[key]
@@ -282,6 +286,20 @@ class FigureFinder:
                     and a.currency.family not in ("dollar", "dollar_symbol") \
                     and self.dollar_re.search(text[max(0, a.start - 150):a.end + 40]):
                 a.dropped = "exchange rate"  # "a drop to about 125 yen" in a story on the dollar
+
+    @staticmethod
+    def _resolve_plain_dollars(amounts: list[Amount]) -> None:
+        """Plain "dlrs" are U.S. dollars unless the amounts just before named another dollar:
+        "a 3.5 billion H.K. Dlr deficit ... imports of 24 billion dlrs" (exchange rates aside)."""
+        named = None
+        for a in amounts:
+            currency = a.currency
+            if a.kind != "money" or a.dropped or currency is None or currency.family != "dollar":
+                continue
+            if currency.qualified:
+                named = currency
+            elif named is not None and named.code != currency.code:
+                a.currency = Currency(named.code, currency.factor, currency.family, False)
 
     def _drop_counted_notes(self, amounts: list[Amount], doc: Doc) -> None:
         """'two Canadian dollar issues', '5 dollar bills': a count of things priced in a currency."""

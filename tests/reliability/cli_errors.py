@@ -20,6 +20,9 @@ FIX_WORDS = re.compile(r"\b(use one of|fix|install|download|copy|known keys|choo
                        r"give|set|remove|rename|point|not a directory|permission)\b", re.I)
 
 
+_PROGRESS = re.compile(r"^\d{4}-\d\d-\d\dT[\d:]+Z (INFO|DEBUG) ")
+
+
 @dataclass
 class Case:
     name: str
@@ -94,7 +97,8 @@ def run(workdir: Path, *, fast: bool = False) -> FamilyResult:
         before = _snapshot(cdir)
         args = [a.replace("{dir}", str(cdir)) for a in case.args]
         proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=180, cwd=cdir)
-        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        # Progress lines of a job that started (timestamped INFO, as under cron) are not error lines.
+        lines = [l for l in proc.stderr.splitlines() if l.strip() and not _PROGRESS.match(l)]
         message = " ".join(lines)
         after = _snapshot(cdir)
         problems = []

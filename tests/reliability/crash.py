@@ -8,6 +8,7 @@ final run: every demo article is stored once and extracted, and the killed runs 
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -124,6 +125,13 @@ def run(kills: int, scale: int, workdir: Path, *, min_delay: float = 1.0, max_de
     result.lost += len(missing)
     result.case("final: every demo article stored", not missing, f"{len(missing)} missing, e.g. {sorted(missing)[:3]}")
     statuses = [r[0] for r in conn.execute("SELECT status FROM runs WHERE kind = ? ORDER BY id", [command])]
+    last_counts = conn.execute("SELECT counts FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1", [command]).fetchone()
+    try:
+        last = json.loads(last_counts[0]) if last_counts and last_counts[0] else {}
+    except ValueError:
+        last = {}
+    result.figures["final_run"] = {k: last.get(k) for k in ("articles_new", "not_modified", "feeds_fetched",
+                                                            "pages_fetched", "skipped_seen")}
     if command == "daily":
         unextracted = conn.execute("SELECT count(*) FROM articles WHERE extractor_version IS NULL").fetchone()[0]
         result.case("final: every article extracted", unextracted == 0, f"{unextracted} not extracted")
