@@ -31,6 +31,14 @@ _BLOCK_TAGS = frozenset(
     "p div br hr li ul ol h1 h2 h3 h4 h5 h6 tr td th table blockquote section article "
     "header footer aside nav figure figcaption pre dl dt dd main form".split()
 )
+# Inline tags; a bracketed run of words that is none of these and has no attributes is
+# text ("<Toyo Umpanki Co Ltd>", how wire copy marks a company).
+_INLINE_TAGS = frozenset(
+    "a abbr b big bdi bdo button center cite code del dfn em font i img input ins kbd label "
+    "mark meta link nobr option q s samp select small span strike strong sub sup svg textarea "
+    "time tt u var wbr head body html title path g picture source video audio iframe script "
+    "style noscript template".split()
+)
 # Code whose content is no text at all; found by hand (see _drop_spans) to stay linear.
 _CODE_OPEN = re.compile(r"<!--|<[^\S\n]{0,5}(script|style|noscript|iframe)\b[^<>]{0,500}>", re.IGNORECASE)
 _CODE_CLOSE = {
@@ -51,12 +59,12 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 # Hard-wrapped text (wire copy): at least this many wrapped lines, most of them of a
 # typewriter line's length and ending mid-sentence.
 WRAP_MIN_LINES = 3
-WRAP_MIN_CHARS = 30
-WRAP_MAX_CHARS = 100
+WRAP_MIN_CHARS = 50
+WRAP_MAX_CHARS = 90
 WRAP_SHARE = 0.6
 # A paragraph of wrapped text starts on an indented line; any other single break is a space.
 _INDENTED_LINE = re.compile(r"[^\S\n]*\n[^\S\n]+(?=\S)")
-_WRAPPED_BREAK = re.compile(r"(?<=\S)[^\S\n]*\n(?=\S)")
+_WRAPPED_BREAK = re.compile(r"(?<=\S)[^\S\n]*\n(?=\S)(?![-•*·▪►]\s)")
 # A lower-case start after a tag break that followed a finished sentence.
 _LOWER_START = re.compile(r"([.!?…\"”’)]\s*)" + _TAG_BREAK + r"([^\S\n]*)([a-z])(?=[a-z'’\s,;:.!?)]|$)")
 # Leading/trailing sentence of a paragraph, for boilerplate glued to real text.
@@ -83,9 +91,8 @@ def clean_text(text: str, language: str = "en") -> str:
     text = unescape_entities(text)
     text = fix_mojibake(text)
     text = remove_shortcodes(text)
-    if not _TAG.search(text):  # in markup a line break is only a space anyway
-        text = unwrap_lines(text)
     text = remove_markup(text)
+    text = unwrap_lines(text)
     text = _INVISIBLE.sub("", text)
     text = normalise_whitespace(text)
     text = drop_boilerplate(text, language)
@@ -106,9 +113,9 @@ def unwrap_lines(text: str) -> str:
 
 def _is_hard_wrapped(text: str) -> bool:
     lines = text.split("\n")
-    # Lines that another line of the same paragraph follows.
-    wrapped = [line.rstrip() for line, following in zip(lines, lines[1:])
-               if line.strip() and following.strip() and not following[:1].isspace()]
+    # Lines that another line follows (indented or not, so that the verdict is the same on
+    # text already cleaned once: clean_text stays idempotent).
+    wrapped = [line.strip() for line, following in zip(lines, lines[1:]) if line.strip() and following.strip()]
     if len(wrapped) < WRAP_MIN_LINES:
         return False
     fitting = [line for line in wrapped if WRAP_MIN_CHARS <= len(line) <= WRAP_MAX_CHARS]
@@ -168,7 +175,13 @@ def _drop_code(text: str) -> str:
 
 
 def _replace_tag(match: re.Match) -> str:
-    return _PARAGRAPH if match.group(2).lower() in _BLOCK_TAGS else ""
+    name = match.group(2).lower()
+    if name in _BLOCK_TAGS:
+        return _PARAGRAPH
+    if name not in _INLINE_TAGS and not match.group(1) and "=" not in match.group(0) and " " in match.group(0):
+        # Wire copy brackets company names: "<Toyo Umpanki Co Ltd> said" keeps the name.
+        return match.group(0)[1:-1].strip()
+    return ""
 
 
 def remove_shortcodes(text: str) -> str:

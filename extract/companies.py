@@ -58,7 +58,7 @@ class CompanyFinder:
         if not text.strip():
             return []
         known = self.known
-        candidates = find_candidates(doc, known)
+        candidates = find_candidates(doc, known, text)
         if not candidates:
             return []
         headline_end = _headline_end(text)
@@ -98,7 +98,9 @@ def _share_acronym_votes(candidates, known: CompanyKnowledge) -> None:
     for candidate in candidates:
         acronym = acronym_after(candidate.span)
         known_kind = known.known_class(acronym) if acronym else None
-        if known_kind:                     # "… Tariffs and Trade (GATT)": the name is what GATT is
+        if known_kind and candidate.best()[1] < 3:
+            # "… Tariffs and Trade (GATT)": a name cut short is what its acronym is; a name that
+            # says what it is itself ("London Stock Exchange (LSE)") wins over an acronym list
             candidate.vote(known_kind, 3.5, f"spelt out as {acronym}")
         kind, strength = candidate.best()
         if not kind or kind == COMPANY or strength < 3:
@@ -153,7 +155,7 @@ def _person_words(doc: Doc, known: CompanyKnowledge) -> set[str]:
             continue
         tokens = [t for t in ent if t.is_alpha]
         if len(tokens) >= 2 and all(t.is_title for t in tokens):
-            words.add(tokens[-1].lower_)
+            words.update(t.lower_ for t in tokens[1:])       # "Mario Rodriguez Montero"
         if ent.start > 0 and doc[ent.start - 1].lower_.rstrip(".") in known.person_titles:
             words.add(" ".join(t.lower_.replace(".", "") for t in ent if not t.is_punct))
     # "Mr Taurel" later in the text makes "Sidney Taurel" a person whatever the model said

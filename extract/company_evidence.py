@@ -96,7 +96,9 @@ def trim(span: Span) -> Span | None:
     return doc[start:end]
 
 
-def find_candidates(doc: Doc, known: CompanyKnowledge) -> list[Candidate]:
+def find_candidates(doc: Doc, known: CompanyKnowledge, text: str | None = None) -> list[Candidate]:
+    """Candidate spans; `text` is doc.text when the caller has it (spaCy rebuilds it per access)."""
+    text = doc.text if text is None else text
     candidates: list[Candidate] = []
     seen: set[tuple[int, int]] = set()
 
@@ -119,7 +121,7 @@ def find_candidates(doc: Doc, known: CompanyKnowledge) -> list[Candidate]:
         return candidate
 
     # Reuters marks companies without a ticker as "<Toyo Umpanki Co Ltd>".
-    for match in _BRACKETED.finditer(doc.text):
+    for match in _BRACKETED.finditer(text):
         if TICKER.fullmatch(match.group(1)):
             continue
         span = doc.char_span(match.start(1), match.end(1), alignment_mode="expand")
@@ -192,17 +194,20 @@ def list_head_noun(doc: Doc, first: int, known: CompanyKnowledge) -> str | None:
     i = first - 1
     if i >= 0 and doc[i].text in {":", ","}:
         i -= 1
+    if i < 0:
+        return None
+    last = doc[i].lower_
     # "such as", "including", "like"
     for phrase in known.list_prepositions:
         n = len(phrase)
-        if i - n + 1 >= 0 and tuple(t.lower_ for t in doc[i - n + 1:i + 1]) == phrase:
+        if phrase[-1] == last and i - n + 1 >= 0 and tuple(t.lower_ for t in doc[i - n + 1:i + 1]) == phrase:
             j = i - n
             if j >= 0 and doc[j].text == ",":
                 j -= 1
             while j >= 0 and doc[j].pos_ not in {"NOUN", "PROPN"} and doc[j].is_alpha and j > i - n - 3:
                 j -= 1
             return doc[j].lower_ if j >= 0 and doc[j].pos_ == "NOUN" else None
-    if i >= 0 and doc[i].lower_ in known.list_verbs:
+    if last in known.list_verbs:
         # the subject: first cue noun from the start of the clause
         sent_start = doc[i].sent.start if doc.has_annotation("SENT_START") else 0
         j = i - 1
@@ -298,7 +303,7 @@ def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str]
             span[0].is_lower or any(t.is_lower and t.is_alpha and t.lower_ not in NAME_JOINERS for t in span)):
         candidate.vote("not_a_name", 3, "lowercase words")                # "Gulf oil", "financial City"
         return
-    if sum(ch.isalpha() for ch in text) < 2:
+    if sum(ch.isalpha() for ch in text) < 2 or '"' in text:
         candidate.vote("not_a_name", 3, "too short")
         return
     if all(w in known.context_nouns or w in known.all_suffixes or w in NAME_JOINERS for w in words):
@@ -558,8 +563,12 @@ def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint:
             token = doc[j]
             if token.tag_ in {"WDT", "WP", "WP$"} or token.lower_ == "that":
                 break
-            if token.pos_ in {"DET", "ADJ", "NUM", "ADV", "PART"} or token.text in {"-", "'s", "’s"} or \
-                    (token.pos_ == "PROPN" and token.is_title):
+            if token.pos_ == "PROPN" and token.is_title:
+                # a spelt-out name: its own head word counts ("the … Coffee Organization")
+                head_noun = token.lower_ if token.lower_ in nouns else head_noun
+                j += 1
+            elif token.pos_ in {"DET", "ADJ", "NUM", "ADV", "PART"} or token.text in {"-", "'s", "’s"} or \
+                    (token.lower_ == "and" and j + 1 < len(doc) and doc[j + 1].is_title):
                 j += 1
             elif token.pos_ == "NOUN" and token.is_lower:
                 head_noun = token.lower_
@@ -571,7 +580,9 @@ def context_votes(candidate: Candidate, known: CompanyKnowledge, companies_hint:
             head_noun = None
         if head_noun and head_noun in nouns:
             kind = nouns[head_noun]
-            if kind in {COMPANY, "news", "product", "place"}:
+            if kind == "state":            # "OAMCAF, the African and Malagasy Coffee Organization"
+                kind = "organisation"
+            if kind in {COMPANY, "news", "product", "place", "organisation"}:
                 candidate.vote(kind, 2, f"appositive '{head_noun}'")
 
 

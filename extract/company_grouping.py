@@ -76,7 +76,7 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
     for form in forms:
         if _is_acronym(form):
             matches = {uf.find(index[m]) for m in multi
-                       if form.replace(".", "") in {_initials(m, False), _initials(m, True),
+                       if form.replace(".", "").replace("&", "") in {_initials(m, False), _initials(m, True),
                                                      _initials(known.normalise(m).title(), False)}}
             if len(matches) == 1:
                 uf.union(index[form], matches.pop())

@@ -45,6 +45,24 @@ def _anchor(pattern: list[dict], stop_words) -> set[str] | None:
     return best
 
 
+def _any_case_lemmas(pattern: list[dict]) -> list[dict]:
+    """A proper noun keeps its case as lemma ("the Semiconductor Trade Agreement", "TALKS"):
+    a LEMMA word also matches as Capitalised and UPPER."""
+    out = []
+    for token in pattern:
+        value = token.get("LEMMA")
+        if value is None:
+            out.append(token)
+            continue
+        values = [value] if isinstance(value, str) else value.get("IN")
+        if not values:
+            out.append(token)
+            continue
+        variants = list(dict.fromkeys(v for word in values for v in (word, word.capitalize(), word.upper())))
+        out.append({**token, "LEMMA": {**(value if isinstance(value, dict) else {}), "IN": variants}})
+    return out
+
+
 class CueMatcher:
     """Matches labelled patterns ({"label", "pattern", "id"?}) as spans labelled `label`, with
     `id_` set to the pattern's id, stepping over line breaks."""
@@ -57,7 +75,7 @@ class CueMatcher:
         for pattern in patterns:
             tokens = pattern["pattern"]
             key = f"{pattern['label']}|{pattern.get('id', '')}"
-            self.matcher.add(key, [space_tolerant(tokens)])
+            self.matcher.add(key, [space_tolerant(_any_case_lemmas(tokens))])
             anchor = _anchor(tokens, stop_words)
             if anchor is None:
                 self.unanchored = True

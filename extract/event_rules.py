@@ -36,6 +36,7 @@ class EventRules:
     speech_verbs: frozenset[str]
     hit_verbs: frozenset[str]
     list_joiners: frozenset[str]
+    owner_exempt_types: frozenset[str]
     cue_actor_words: dict[str, str]
     pair_phrases: tuple[tuple[str, ...], ...]
     type_priority: tuple[str, ...]
@@ -90,6 +91,7 @@ class EventRules:
             speech_verbs=lower(roles["speech_verbs"]),
             hit_verbs=lower(roles.get("hit_verbs", [])),
             list_joiners=lower(roles.get("list_joiners", [])),
+            owner_exempt_types=frozenset(roles.get("owner_exempt_types", [])),
             cue_actor_words={k.lower(): v for k, v in roles["cue_actor_words"].items()},
             pair_phrases=tuple(tuple(w.lower() for w in p) for p in roles["pair_phrases"]),
             type_priority=tuple(raw["sentence"]["type_priority"]),

@@ -99,6 +99,7 @@ class TradeEvents:
         found_cues = self.cue_matcher(windows)
         doc.spans[CUE_KEY] = found_cues
         all_cues = filter_spans(found_cues)
+        all_cues = self._follow_earlier_heads(all_cues)
         cues = [s for s in all_cues if s.label_ != BLOCK_LABEL]
         if not cues:
             doc.spans[STATUS_KEY] = []
@@ -145,6 +146,21 @@ class TradeEvents:
             mentions = self._headline_yields(mentions, windows)
         doc._.events = [e for e in self._merge(mentions) if e["confidence"] >= self.threshold]
         return doc
+
+    @staticmethod
+    def _follow_earlier_heads(cues: list[Span]) -> list[Span]:
+        """"coffee export quotas ... discussion on quotas": a bare weak cue repeats the head
+        word of an earlier, fuller cue and means the same measure."""
+        seen: dict[str, str] = {}
+        kept = []
+        for cue in sorted(cues, key=lambda c: c.start):
+            head = cue[-1].lemma_.lower()
+            if cue.id_ == "weak" and seen.get(head, cue.label_) != cue.label_:
+                cue = Span(cue.doc, cue.start, cue.end, label=seen[head], span_id=cue.id_)
+            elif cue.id_ == "strong" and cue.label_ != BLOCK_LABEL and len(cue) > 1:
+                seen[head] = cue.label_
+            kept.append(cue)
+        return kept
 
     def _headline_yields(self, mentions: list[Mention], windows: list[Span]) -> list[Mention]:
         """A headline summarises the body: where the body states the same type of measure,
@@ -256,6 +272,8 @@ class TradeEvents:
         roles = [(p, self._agent_role(p, r, cue)) for p, r in roles]
         hit = {p.label_ for p, role in roles if role in ("target", "petitioner")}
         actor, source = self._cue_actor(doc, cue, window) or self._actor(doc, roles, cue, window)
+        if kind in rules.complainant_types and actor in rules.forum_codes:
+            actor, source = None, ""  # the body hears the case; a member brings it
         if actor is None:
             # The one hit by a measure is never the one taking it.
             context = context if context and context[0] not in hit else None
@@ -270,6 +288,8 @@ class TradeEvents:
             elif later:
                 actor, source = later, "sentence"
             else:
+                return []
+            if kind in rules.complainant_types and actor in rules.forum_codes:
                 return []
         targets = []
         for place, role in roles:
@@ -383,6 +403,9 @@ class TradeEvents:
         for place, role in roles:
             if self._agent_role(place, role, cue) == "agent":
                 return place.label_, "agent"
+        owner = self._owner_before(doc, roles, cue)
+        if owner is not None:
+            return owner, "agent"
         if cue.label_ in rules.complainant_types:
             # "a U.S. complaint": the side complaining brings the case.
             for place, role in roles:
@@ -404,6 +427,20 @@ class TradeEvents:
         if located:
             return located[0].label_, "sentence"
         return None, ""
+
+    def _owner_before(self, doc, roles, cue) -> str | None:
+        """"a dispute over EC restrictions", "Taiwan's import tariffs": a country named right
+        before the measure owns it, whatever preposition stands before the name. (Not for
+        sanctions: "South African sanctions" hit South Africa.)"""
+        if cue.label_ in self.rules.owner_exempt_types:
+            return None
+        start = cue.start
+        while start > 0 and (doc[start - 1].is_space or doc[start - 1].lower_ in ("'s", "'")):
+            start -= 1
+        for place, role in roles:
+            if place.end == start and place.id_ in self.rules.actor_kinds and place.label_ not in self.rules.forum_codes:
+                return place.label_
+        return None
 
     def _later_actor(self, roles, cue) -> str | None:
         after = [p for p, r in roles if p.start >= cue.end and r == "neutral" and p.id_ in self.rules.actor_kinds]
@@ -628,6 +665,8 @@ class TradeEvents:
 
 
 HEADLINE_MAX_TOKENS = 40
+# A blank line after one of these (or before a capital) ends a paragraph; "beef\n\nand" is a glitch.
+_SENTENCE_END = frozenset(".!?:\"'”’)")
 
 
 def _group_by_window(spans: list[Span], windows: list[Span]) -> list[list[Span]]:
@@ -654,12 +693,24 @@ def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
     # A headline has no closing full stop; a first paragraph does.
     if boundary is not None and doc[:boundary].text.rstrip()[-1:] in (".", "!", "?", '"'):
         boundary = None
+    # A sentence never runs over a paragraph break (the tagger's sentences sometimes do).
+    breaks = [t.i for t in doc if t.is_space and "\n\n" in t.text and 0 < t.i < len(doc) - 1
+              and (doc[t.i - 1].text[-1] in _SENTENCE_END or doc[t.i + 1].text[:1].isupper())]
+    if boundary is not None and boundary not in breaks:
+        breaks = sorted(breaks + [boundary])
     windows = []
+    index = 0
     for sent in doc.sents:
-        if boundary is not None and sent.start < boundary < sent.end:
-            windows.extend(w for w in (doc[sent.start:boundary], doc[boundary + 1:sent.end]) if len(w))
-        else:
-            windows.append(sent)
+        start = sent.start
+        while index < len(breaks) and breaks[index] < sent.start:
+            index += 1
+        while index < len(breaks) and breaks[index] < sent.end:
+            if breaks[index] > start:
+                windows.append(doc[start:breaks[index]])
+            start = breaks[index] + 1
+            index += 1
+        if start < sent.end:
+            windows.append(doc[start:sent.end])
     return windows, boundary is not None
 
 

@@ -216,13 +216,14 @@ def main(size: int, pipe_size: int) -> None:
         keep = ("spaces", "newlines", "digits", "spaced digits", "digit groups", "letters", "angle", "euro",
                 "figures text", "legal suffixes", "words")
         inputs = {k: v for k, v in inputs.items() if k in keep}
+    clean_text("Warm-up: the first call compiles the boilerplate patterns.\n\nTariffs rose.")
     for name, text in inputs.items():
         def timed(text=text):
             started = time.perf_counter()
             clean_text(text)
             took = time.perf_counter() - started
             # clean_text applies several rules in a row: 3 s per MB for the whole function
-            return took <= max(0.05, 3 * RULE_LIMIT_S * len(text) / MB), f"{took:.2f}s"
+            return took <= max(2 * NOISE_S, 3 * RULE_LIMIT_S * len(text) / MB), f"{took:.2f}s"
         case(f"clean_text on {size // 1000} kB {name}", timed)
 
     from extract.nlp import load_pipeline
