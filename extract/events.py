@@ -272,8 +272,11 @@ class TradeEvents:
         roles = [(p, self._agent_role(p, r, cue)) for p, r in roles]
         hit = {p.label_ for p, role in roles if role in ("target", "petitioner")}
         actor, source = self._cue_actor(doc, cue, window) or self._actor(doc, roles, cue, window)
+        forum = None
         if kind in rules.complainant_types and actor in rules.forum_codes:
-            actor, source = None, ""  # the body hears the case; a member brings it
+            # The body hears the case and a member brings it; the body stands in only
+            # when no member is named ("a GATT panel ruled ...").
+            forum, (actor, source) = (actor, source), (None, "")
         if actor is None:
             # The one hit by a measure is never the one taking it.
             context = context if context and context[0] not in hit else None
@@ -287,10 +290,12 @@ class TradeEvents:
                 actor, source = salient, "salience"
             elif later:
                 actor, source = later, "sentence"
+            elif forum:
+                actor, source = forum
             else:
                 return []
-            if kind in rules.complainant_types and actor in rules.forum_codes:
-                return []
+            if forum and actor in rules.forum_codes:
+                actor, source = forum
         targets = []
         for place, role in roles:
             code = place.label_

