@@ -305,3 +305,34 @@ def test_tags_heading_takes_its_keyword_list_along():
 ])
 def test_standalone_datelines_and_posted_by_dropped(line, language):
     assert clean_text(f"Tarifas sobem.\n{line}\nImportadores reagem.", language) == "Tarifas sobem.\nImportadores reagem."
+
+
+# Wire copy as typed on a terminal: ~65-character lines, paragraphs on indented lines.
+WRAPPED_WIRE = (
+    "Ruritania said it would cut import duties on some 900 farm and\n"
+    "industrial goods from July in a bid to narrow its large trade\n"
+    "surplus with Freedonia, a senior trade official said.\n"
+    "    The cuts follow a first round of reductions made in January on\n"
+    "about 1,200 products, the official told a news conference.\n"
+    "    Freedonia has pressed for faster cuts.\n"
+)
+
+
+def test_hard_wrapped_wire_copy_gets_one_line_per_paragraph():
+    assert clean_text(WRAPPED_WIRE) == (
+        "Ruritania said it would cut import duties on some 900 farm and industrial goods from July in a "
+        "bid to narrow its large trade surplus with Freedonia, a senior trade official said.\n\n"
+        "The cuts follow a first round of reductions made in January on about 1,200 products, the "
+        "official told a news conference.\n\nFreedonia has pressed for faster cuts.")
+    assert clean_text(clean_text(WRAPPED_WIRE)) == clean_text(WRAPPED_WIRE)
+
+
+def test_short_lines_are_not_taken_for_wrapped_text():
+    text = "Steel quotas\nPrices rose.\nImporters object to the plan.\nTalks resume in May."
+    assert clean_text(text) == text
+
+
+def test_bracketed_company_name_of_wire_copy_is_kept_as_text():
+    text = "<Northwind Power Co Ltd> said it <b>may</b> build a plant.<p>Orders rose.</p>"
+    assert clean_text(text) == "Northwind Power Co Ltd said it may build a plant.\n\nOrders rose."
+    assert clean_text(clean_text(text)) == clean_text(text)

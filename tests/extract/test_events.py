@@ -160,9 +160,6 @@ def _by_key(found):
 
 
 def test_names_listed_with_and_share_the_role_of_the_first(nlp):
-    found = _by_key(_events(nlp, "Freedonia raised tariffs on Japan, Korea and Taiwan last week."))
-    assert sorted(found[("tariff", "FD" if ("tariff", "FD") in found else next(iter(found))[1])]["targets"]) \
-        == ["JP", "KR", "TW"] or True
     event = next(e for e in _events(nlp, "The United States raised tariffs on Japan, Korea and Taiwan.")
                  if e["type"] == "tariff")
     assert (event["actor"], sorted(event["targets"])) == ("US", ["JP", "KR", "TW"])

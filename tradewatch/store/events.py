@@ -11,6 +11,7 @@ import sqlite3
 from datetime import timedelta
 from typing import Any, Iterable
 
+from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int
 from tradewatch.store import identity
 from tradewatch.store.ids import stable_id
 
@@ -30,20 +31,6 @@ INSERT_MENTION = (
     f"INSERT OR REPLACE INTO event_mentions ({', '.join(MENTION_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(MENTION_COLUMNS))})"
 )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _codes(value: Any) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 from filelock import FileLock
 
+from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int
 from tradewatch.store.companies import CompanyIndex
 from tradewatch.store.events import EventMatcher, refresh_events
 from tradewatch.store.ids import canonical_url, stable_id
@@ -48,20 +49,6 @@ def _json(value: Any) -> str:
 
 def _month(value: str | None) -> str | None:
     return value[:7] if value and re.match(r"\d{4}-\d{2}", value) else None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _str_list(value: Any) -> list[str]:
