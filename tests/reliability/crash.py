@@ -56,6 +56,19 @@ COMMANDS = {
 }
 
 
+def _validators_stored(db_path: Path) -> bool:
+    if not db_path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT count(*) FROM http_cache").fetchone()[0] > 0
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
 def _start(exe: str, command: str, config_path: Path, log) -> subprocess.Popen:
     # Own session: the kill reaches the job and its crawler child, nothing else of ours.
     args = COMMANDS[command]
@@ -76,7 +89,7 @@ def _check_db(result: FamilyResult, db_path: Path, label: str) -> sqlite3.Connec
 
 
 def run(kills: int, scale: int, workdir: Path, *, min_delay: float = 1.0, max_delay: float = 10.0, seed: int = 5,
-        final_timeout: float = 300, command: str = "daily") -> FamilyResult:
+        final_timeout: float = 300, command: str = "daily", targeted: bool = True) -> FamilyResult:
     from tradewatch.demo.server import DemoSite
 
     result = FamilyResult(f"crash safety ({command})")
@@ -110,6 +123,27 @@ def run(kills: int, scale: int, workdir: Path, *, min_delay: float = 1.0, max_de
             missing = before - after
             result.lost += len(missing)
             result.case(f"kill {k + 1}: every committed article kept", not missing, f"{len(missing)} lost")
+
+        # One targeted kill: right after a feed's validators (ETag) are stored, before its pages are.
+        if targeted:
+            proc = _start(exe, command, config_path, log)
+            deadline = time.monotonic() + 90
+            hit = False
+            while time.monotonic() < deadline and proc.poll() is None:
+                if _validators_stored(db_path):
+                    hit = True
+                    break
+                time.sleep(0.05)
+            before = _ids(db_path)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kill_points.append("after-validators" if hit else "no-validators-seen")
+            conn = _check_db(result, db_path, "targeted kill")
+            after = {r[0] for r in conn.execute("SELECT id FROM articles")}
+            conn.close()
+            result.lost += len(before - after)
+            result.case("targeted kill: every committed article kept", not before - after, f"{len(before - after)} lost")
 
         proc = _start(exe, command, config_path, log)
         try:

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int
 from tradewatch.store import identity
+from tradewatch.store.event_dates import resolve_stated_date
 from tradewatch.store.ids import stable_id
 
 EVENT_COLUMNS = (
@@ -89,8 +90,11 @@ class EventMatcher:
         targets = _codes(event.get("targets"))
         key = (etype, actor, ",".join(targets))
         product = (event.get("product") or "").strip()
-        report = {"product": product, "announced": event.get("announced"), "effective": event.get("effective")}
         day = identity.parse_day(article_day)
+        # Stated dates ("Friday", "1 January") become ISO dates against the article's day.
+        event = {**event, "announced": resolve_stated_date(event.get("announced"), day, "past"),
+                 "effective": resolve_stated_date(event.get("effective"), day, "future")}
+        report = {"product": product, "announced": event["announced"], "effective": event["effective"]}
         best, best_rank = None, None
         for candidate in self._candidates(key, day):
             score = identity.event_match_score(report, candidate, day)
