@@ -1,13 +1,16 @@
 """Cleaning pages off the reactor thread.
 
-trafilatura is CPU-bound (tens of ms per page); run inline it would stall downloads,
+trafilatura is CPU-bound (several ms per page); run inline it would stall downloads,
 timers and timeouts. `Cleaner` runs `extract.clean.clean_html` plus the dedupe signature
-in worker processes (TRADEWATCH_CLEAN_WORKERS; 0 = inline, for tiny crawls and tests).
+in worker processes (TRADEWATCH_CLEAN_WORKERS: a number, "auto" = one per CPU, 0 = inline
+for tiny crawls and tests). When they run (while crawling, or after the fetch) is the
+pipeline's choice (TRADEWATCH_CLEAN_AFTER_FETCH).
 """
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 
@@ -19,6 +22,13 @@ def clean_page(html: str, url: str) -> dict:
     article = clean_html(html, url=url)
     text = article.text or ""
     return {"article": article.to_dict(), "signature": signature_of(text) if text.strip() else None}
+
+
+def _exit_with_crawl() -> None:
+    """A worker dies with its crawl process, however that one ends."""
+    from crawler.run import set_parent_death_signal
+
+    set_parent_death_signal()
 
 
 def _warm_up() -> bool:
@@ -33,6 +43,13 @@ def _call(function_path: str, html: str, url: str) -> dict:
     return load_object(function_path)(html, url)
 
 
+def worker_count(value) -> int:
+    """TRADEWATCH_CLEAN_WORKERS: a number (0 = inline) or "auto" (one per CPU)."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return os.cpu_count() or 1
+    return max(0, int(value))
+
+
 class Cleaner:
     """`function` (an import path with clean_page's signature) runs in the workers."""
 
@@ -42,7 +59,8 @@ class Cleaner:
         self.pool: ProcessPoolExecutor | None = None
         if self.workers:
             # spawn: the crawl process runs a reactor and threads, which must not be forked.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_exit_with_crawl)
             for _ in range(self.workers):
                 self.pool.submit(_warm_up)
 

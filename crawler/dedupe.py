@@ -37,7 +37,11 @@ def normalise(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    return _digest(normalise(text))
+
+
+def _digest(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 class Sketch:
@@ -57,18 +61,34 @@ class Sketch:
 
 
 def minhash(text: str) -> Sketch | None:
-    words = normalise(text).split()
+    return _minhash(normalise(text))
+
+
+def _sha1_hash32(data: bytes) -> int:
+    """datasketch's sha1_hash32 (the same values), without its struct round trip."""
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
+
+_PERMUTATIONS = None      # drawn once per process: datasketch would redraw them for every MinHash
+
+
+def _minhash(normalised: str) -> Sketch | None:
+    global _PERMUTATIONS
+    words = normalised.split()
     if len(words) < MIN_WORDS:
         return None
     shingles = {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)}
-    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=_SCHEME)
+    if _PERMUTATIONS is None:
+        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=_SCHEME).permutations
+    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=_SCHEME, hashfunc=_sha1_hash32, permutations=_PERMUTATIONS)
     m.update_batch(list(shingles))
     return Sketch(m.hashvalues.copy())
 
 
 def signature_of(text: str) -> bytes:
     """Content hash + MinHash of `text`, as stored by kb.save_signature."""
-    return encode_signature(content_hash(text), minhash(text))
+    normalised = normalise(text)
+    return encode_signature(_digest(normalised), _minhash(normalised))
 
 
 def encode_signature(digest: str, m: Sketch | None) -> bytes:

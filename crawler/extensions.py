@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import time
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
+from crawler.batching import SharedStore, WriteBatch
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -24,12 +27,34 @@ class RunRecorder:
         self.db_path = crawler.settings.get("TRADEWATCH_DB")
         self.run_id = crawler.settings.get("TRADEWATCH_RUN_ID")
         self.recrawl = crawler.settings.getbool("TRADEWATCH_RECRAWL")
-        self._kb = None
+        self._store = None
         self.failures: list[dict] = []
         self.memory_marks = sorted(int(m) for m in crawler.settings.getlist("TRADEWATCH_MEMORY_MARKS"))
         self.memory: dict[str, int] = {}
+        # Several processes share the file when distributed: no long-held write lock then.
+        self.batch_pages = 0 if crawler.settings.getbool("TRADEWATCH_DISTRIBUTED") else \
+            crawler.settings.getint("TRADEWATCH_WRITE_BATCH_PAGES", 200)
+        self.batch_seconds = crawler.settings.getfloat("TRADEWATCH_WRITE_BATCH_SECONDS", 0.5)
+        self.size_cap = SizeCapWatcher()
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.timings: dict[str, float] = {}
+        self._opened_at = time.monotonic()
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
         crawler.signals.connect(self.dropped, signal=signals.request_dropped)
+
+    def opened(self, spider=None):
+        self._opened_at = time.monotonic()
+
+    def fetch_done(self) -> None:
+        """The engine has nothing left to fetch (pages parked for cleaning may remain)."""
+        self.timings["fetch_seconds"] = round(time.monotonic() - self._opened_at, 3)
+        self.memory["rss_mb_after_fetch"] = resident_mb()
+
+    def clean_stage_done(self, pages: int, seconds: float) -> None:
+        self.timings["clean_stage_pages"] = pages
+        self.timings["clean_stage_seconds"] = round(seconds, 3)
+        self.memory["rss_mb_after_clean_stage"] = resident_mb()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -45,11 +70,22 @@ class RunRecorder:
 
     @property
     def kb(self):
-        if self._kb is None:
-            from tradewatch.store import KnowledgeBase
+        """The knowledge base, one connection per file for all crawlers of this process."""
+        return self._shared().kb
 
-            self._kb = KnowledgeBase(self.db_path)
-        return self._kb
+    @property
+    def batch(self) -> WriteBatch:
+        """The write batch every knowledge-base write of this process's crawl joins."""
+        return self._shared().batch
+
+    def _shared(self) -> SharedStore:
+        if self._store is None:
+            self._store = SharedStore.acquire(self.db_path, self.batch_pages, self.batch_seconds)
+        return self._store
+
+    def count_stored(self, key: str, n: int = 1) -> None:
+        """A counter for a page's writes: applied once the batch holding them commits."""
+        self.batch.count(self, key, n)
 
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(STAT_PREFIX + key, n)
@@ -104,15 +140,76 @@ class RunRecorder:
         if raw.get("elapsed_time_seconds") is not None:
             out["engine_seconds"] = round(raw["elapsed_time_seconds"], 3)
         out.update(self.memory)
+        out.update(self.timings)
         return out
 
+    def keep_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """A feed's or sitemap's ETag/Last-Modified, stored when the run finishes cleanly: only
+        then have all its entries been handled (a killed run fetches the whole feed again)."""
+        self.validators[url] = (etag, last_modified)
+
+    def _store_validators(self, reason) -> None:
+        if reason != "finished":
+            if self.validators:
+                logger.warning("run ended (%s): HTTP validators of %d feeds/sitemaps not stored, so they are "
+                               "fetched in full next time", reason, len(self.validators))
+            return
+        try:
+            with self.kb.transaction():
+                for url, (etag, last_modified) in self.validators.items():
+                    self.kb.set_http_validators(url, etag=etag, last_modified=last_modified)
+        except Exception:  # a missing validator only costs a full fetch next time
+            logger.exception("storing HTTP validators")
+
     def close(self, spider=None, reason=None):
-        self.final_stats = self.stats()
-        if self._kb is not None and hasattr(self._kb, "close"):
+        self.size_cap.remove()
+        self._store_validators(reason)
+        if self._store is not None:
+            store, self._store = self._store, None
             try:
-                self._kb.close()
+                store.release()           # commits the open batch
             except Exception:
                 logger.exception("closing the knowledge base")
+        self.final_stats = self.stats()
+
+
+class SizeCapWatcher(logging.Handler):
+    """Which downloads Scrapy cut off at DOWNLOAD_MAXSIZE while streaming (no Content-Length).
+
+    Scrapy then only cancels the download, and the errback sees a bare cancellation; the size
+    is in the warning its download handler logs, which this handler reads (only warnings of
+    the downloader's loggers reach it, so it costs nothing per page)."""
+
+    _MESSAGE = re.compile(r"^Received (\d+) bytes which is larger than download max size \((\d+)\) "
+                          r"in request <\S+ (.+)>\.?$", re.S)
+    LOGGER = "scrapy.core.downloader"
+    MAX_KEPT = 1000
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.cut: dict[str, tuple[int, int]] = {}       # url → (bytes received, cap)
+        logging.getLogger(self.LOGGER).addHandler(self)
+
+    def emit(self, record):
+        try:
+            match = self._MESSAGE.match(record.getMessage())
+        except Exception:
+            return
+        if match:
+            if len(self.cut) >= self.MAX_KEPT:
+                self.cut.clear()
+            self.cut[match.group(3)] = (int(match.group(1)), int(match.group(2)))
+
+    def reason(self, url: str) -> str | None:
+        """The run-log reason for a download of `url` cut off at the cap, else None."""
+        if url not in self.cut:
+            return None
+        received, cap = self.cut.pop(url)
+        return (f"too large: more than the {cap:,}-byte size cap (DOWNLOAD_MAXSIZE) streamed without a "
+                f"Content-Length; download cut off after {received:,} bytes")
+
+    def remove(self) -> None:
+        logging.getLogger(self.LOGGER).removeHandler(self)
 
 
 def resident_mb() -> float:

@@ -6,6 +6,7 @@ for tests and local mirrors (`--allow-private`); it is empty by default.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -112,5 +113,10 @@ _SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_p
 def source_domain(url: str) -> str:
     """The domain a source URL opens for crawling: its registered domain (so a feed on
     feeds.example.co.uk may lead to www.example.co.uk), or the bare host for IPs/localhost."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return _registered_domain((urlsplit(url).hostname or "").lower().rstrip("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def _registered_domain(host: str) -> str:
+    """Per host, not per URL: the public-suffix lookup runs several times for every page."""
     return _SUFFIXES(host).top_domain_under_public_suffix or host

@@ -135,6 +135,7 @@ def _run_child(job: dict, *, timeout=None, log_file=None) -> dict:
         job_path = Path(tmp) / "job.json"
         stats_path = Path(tmp) / "stats.json"
         job["stats_file"] = str(stats_path)
+        job["parent_pid"] = os.getpid()
         job_path.write_text(json.dumps(job), encoding="utf-8")
         log_path = Path(log_file) if log_file else Path(tmp) / "crawl.log"
         if _forkserver_available():
@@ -232,6 +233,56 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 # -- the child process ------------------------------------------------------------------
 
+def exit_with_parent(parent_pid: int | None = None) -> None:
+    """Die with the process that started the crawl: a daily job killed with -9 must not leave
+    its crawl running (and writing) on its own. Started as its child (`python -m crawler.run`,
+    Linux): the kernel sends SIGKILL when the parent goes. Forked by the forkserver (which lives
+    as long as any crawl holds its pipe) or elsewhere: a watchdog thread checks every second.
+    Exiting at once is safe: a kill loses at most the open write batch (crawler.batching)."""
+    watched = parent_pid or os.getppid()
+    if watched == os.getppid() and set_parent_death_signal():
+        if not _alive(watched):         # it died before the signal was armed
+            os._exit(1)
+        return
+
+    def watch():
+        while _alive(watched):
+            time.sleep(1.0)
+        os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def set_parent_death_signal() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) on Linux; False where it is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0       # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:                                # killed but not yet reaped by its own parent: gone too
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
 def run_job(job: dict) -> dict:
     """Run every spider of the job in this process (starts the reactor: once per process)."""
     from scrapy.crawler import CrawlerProcess
@@ -257,7 +308,7 @@ def run_job(job: dict) -> dict:
         for key, value in stats.items():
             if key == "failure_list":
                 total["failure_list"].extend(value)
-            elif key.startswith("rss_mb_at_") or key == "engine_seconds":
+            elif key.startswith("rss_mb_") or key in ("engine_seconds", "fetch_seconds", "clean_stage_seconds"):
                 total[key] = max(total.get(key, 0), value)
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 total[key] = total.get(key, 0) + value
@@ -270,6 +321,7 @@ def main(argv=None) -> int:
         print("usage: python -m crawler.run JOB.json", file=sys.stderr)
         return 2
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    exit_with_parent(job.get("parent_pid"))
     stats = run_job(job)
     Path(job["stats_file"]).write_text(json.dumps(stats), encoding="utf-8")
     return 0

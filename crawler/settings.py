@@ -28,6 +28,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 COOKIES_ENABLED = False
+# Items processed in parallel per response. A page yields one item, yet Scrapy starts this many
+# asyncio workers for every callback's output (100 by default): ~100 tasks per page for nothing.
+CONCURRENT_ITEMS = 8
 
 # Size and time limits. A news page over 5 MB is not a news page.
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
@@ -69,8 +72,11 @@ TRADEWATCH_DB = "data/tradewatch.db"
 TRADEWATCH_RUN_ID = None
 TRADEWATCH_ALLOWED_NETWORKS: list[str] = []   # e.g. ["127.0.0.1/32"] for tests; empty = public only
 TRADEWATCH_RECRAWL = False                     # re-fetch stored articles of every source (per source: `recrawl`)
-TRADEWATCH_CLEAN_WORKERS = 1                   # processes cleaning pages beside the reactor (0 = inline)
+TRADEWATCH_CLEAN_WORKERS = "auto"              # processes cleaning pages: a number, "auto" = one per CPU, 0 = inline
+TRADEWATCH_CLEAN_AFTER_FETCH = True            # with workers: park fetched pages on disk, clean them when the fetch is over
 TRADEWATCH_CLEAN_FUNCTION = "crawler.cleaning.clean_page"   # HTML → {"article", "signature"}
+TRADEWATCH_WRITE_BATCH_PAGES = 200            # pages stored per SQLite transaction (0 = one per write) …
+TRADEWATCH_WRITE_BATCH_SECONDS = 0.5           # … or fewer, committed at most this long after the first
 TRADEWATCH_KEEP_HTML = True                    # store raw HTML (config crawl.raw_html_days = 0 turns it off)
 TRADEWATCH_MEMORY_MARKS: list[int] = []        # record resident memory when pages_fetched reaches these
 TRADEWATCH_DISTRIBUTED = False                 # set by --scheduler redis://…

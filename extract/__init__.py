@@ -9,3 +9,7 @@ Public surface (other packages use only these):
 """
 
 EXTRACTOR_VERSION = "0.1.0"
+
+
+class ModelNotAvailable(RuntimeError):
+    """The configured spaCy model is not installed; the message names the fix."""

@@ -17,6 +17,7 @@ class EventRules:
     status_window: int
     inside_cue_distance: int
     status_priority: tuple[str, ...]
+    settled_statuses: frozenset[str]
     default_status: dict[str, str]
     allowed_status: dict[str, frozenset[str]]
     target_prepositions: frozenset[str]
@@ -72,6 +73,7 @@ class EventRules:
             status_window=int(status["window"]),
             inside_cue_distance=int(status["inside_cue_distance"]),
             status_priority=tuple(status["priority"]),
+            settled_statuses=frozenset(status.get("settled", [])),
             default_status=dict(status["default"]),
             allowed_status={k: frozenset(v) for k, v in status["allowed"].items()},
             target_prepositions=lower(roles["target_prepositions"]),

@@ -6,7 +6,8 @@ on token patterns, POS/lemmas, sentence windows and the NER):
   trade_events         measure cues (data/patterns/events.jsonl → doc.spans["trade_event_cues"]),
                        status words next to them (data/patterns/events_status.jsonl →
                        doc.spans["trade_event_status"]), then actor + targets + status per
-                       sentence, merged per (type, actor). Cues are matched with the span-ruler
+                       sentence window (a sentence cut at paragraph breaks and after the
+                       headline), merged per (type, actor). Cues are matched with the span-ruler
                        pattern format, but only in sentences that can hold one (event_cues.py).
 
 The rules (roles of jurisdictions, status defaults, confidence weights) live in
@@ -120,6 +121,7 @@ class TradeEvents:
         article.window_dates = {w.start: group for w, group in zip(windows, _group_by_window(dates, windows))}
         mentions: list[Mention] = []
         reported: dict[str, Mention] = {}  # first body mention of each type, for "the levy" later on
+        named: dict[str, Mention] = {}  # first mention of each measure with a name ("MFA")
         for index, window in enumerate(windows):
             in_window = cues_by_window[index]
             if not in_window:
@@ -132,10 +134,15 @@ class TradeEvents:
             for cue in in_window:
                 new = self._mentions(article, cue, window, has_headline and index == 0, window_places[index], context)
                 earlier = next((m for m in found if m.type == cue.label_), None) or reported.get(cue.label_)
-                if earlier is not None and self._is_anaphoric(doc, cue, window):
+                name = _measure_name(cue)
+                if name in named:
+                    earlier = named[name]  # "the MFA" again: the measure named before
+                if earlier is not None and (name in named or self._is_anaphoric(doc, cue, window)):
                     for mention in new:
                         mention.actor = earlier.actor
                         mention.targets = mention.targets or list(earlier.targets)
+                if name and new:
+                    named.setdefault(name, new[0])
                 found.extend(new)
             found = self._one_per_actor(found)
             for mention in found:
@@ -246,6 +253,8 @@ class TradeEvents:
         def make(actor, source, targets):
             score = base + {"agent": conf["actor_in_sentence"], "sentence": conf["actor_in_sentence"],
                             "context": conf["actor_from_context"]}.get(source, 0.0)
+            if source == "context" and actor == salient:
+                score += conf.get("context_is_salient", 0.0)  # the sentence before and the article agree
             return Mention(kind, actor, source, targets, status, explicit, product, hs_chapters, window,
                            announced, effective, min(score, 0.99), cue)
 
@@ -453,7 +462,7 @@ class TradeEvents:
 
     def _pair_parties(self, doc, cue, window, places) -> list[str]:
         """"a trade deal between the two countries": the last two jurisdictions named before."""
-        words = [t.lower_ for t in doc[max(window.start, cue.start - 6):min(window.end, cue.end + 6)] if not t.is_space]
+        words = [t.lower_ for t in window if not t.is_space]
         if not any(tuple(words[i:i + len(p)]) == p for p in self.rules.pair_phrases for i in range(len(words))):
             return []
         codes: list[str] = []
@@ -509,6 +518,7 @@ class TradeEvents:
         rules = self.rules
         allowed = rules.allowed_status.get(cue.label_, frozenset())
         best = None
+        talks = False
         for span in article.statuses:
             if span.start < window.start or span.end > window.end or span.label_ not in allowed:
                 continue
@@ -517,6 +527,8 @@ class TradeEvents:
             elif span.start >= cue.end:
                 distance = span.start - cue.end
             else:
+                if span.label_ == "negotiating" and cue.label_ in rules.party_types:
+                    talks = True
                 distance = rules.inside_cue_distance
             if distance > rules.status_window or self._closer_cue(span, cue, distance, article.window_cues.get(window.start, [])):
                 continue
@@ -527,6 +539,9 @@ class TradeEvents:
                 best = (key, span.label_)
         if best is None:
             return rules.default_status[cue.label_], False
+        if talks and best[1] in rules.settled_statuses:
+            # "agreed to begin talks on ending subsidies given to ...": the talks are the news.
+            return "negotiating", True
         return best[1], True
 
     @staticmethod
@@ -672,6 +687,14 @@ class TradeEvents:
 HEADLINE_MAX_TOKENS = 40
 # A blank line after one of these (or before a capital) ends a paragraph; "beef\n\nand" is a glitch.
 _SENTENCE_END = frozenset(".!?:\"'”’)")
+
+
+def _measure_name(cue: Span) -> str | None:
+    """The name of a measure called by its name ("MFA", "the Multi-Fibre Arrangement"),
+    lower-cased; None for a common-noun cue ("tariffs")."""
+    if not any(t.pos_ == "PROPN" or (t.is_upper and len(t) > 1) for t in cue):
+        return None
+    return " ".join(cue.text.lower().split())
 
 
 def _group_by_window(spans: list[Span], windows: list[Span]) -> list[list[Span]]:

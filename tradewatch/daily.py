@@ -26,6 +26,7 @@ from typing import Callable, TextIO
 from filelock import FileLock, Timeout
 
 from tradewatch.config import Config
+from tradewatch.store.knowledge_base import KnowledgeBaseError
 
 EXIT_OK = 0
 EXIT_FAILED = 1          # a stage failed; what the other stages did is kept
@@ -191,16 +192,23 @@ def run_daily(
 
     reporter = reporter or Reporter()
     db_path = Path(db_path or config.db)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    _check_before_work(config, db_path, stages)
     lock = FileLock(str(lock_path(db_path)), timeout=0)
     try:
         lock.acquire()
-    except Timeout:
+    except Timeout:     # before OSError: filelock's Timeout is a TimeoutError
         raise AlreadyRunning(
             f"another tradewatch daily run is using {db_path} (lock {lock_path(db_path)}); "
             "this run did nothing. It resumes whatever is left when started again."
         ) from None
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot create the lock file {lock_path(db_path)}: {exc.strerror or exc}; "
+                                 "choose a writable --db path") from None
     try:
+        if "extract" in stages:      # after the lock: a second start must answer at once
+            from extract.nlp import ensure_model_available
+
+            ensure_model_available(config.model)
         with KnowledgeBase(db_path) as kb:
             interrupted = _close_interrupted(kb)
             run_id = kb.start_run("daily")
@@ -217,6 +225,28 @@ def run_daily(
                 raise
     finally:
         lock.release()
+
+
+def _check_before_work(config: Config, db_path: Path, stages: tuple[str, ...]) -> None:
+    """Fail in one clear line, before the lock or any crawl, on a bad database path.
+    (Cheap checks only: opening the store here would wait on a running job's writes.)"""
+    if db_path.is_dir():
+        raise KnowledgeBaseError(f"the knowledge base path {db_path} is a directory; give a file path, "
+                                 "e.g. --db data/tradewatch.db")
+    blocking = next((p for p in db_path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise KnowledgeBaseError(f"{blocking} is a file, so the knowledge base {db_path} cannot be created "
+                                 "under it; choose another --db path")
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot create the folder {db_path.parent} for the knowledge base: "
+                                 f"{exc.strerror or exc}; choose a writable --db path") from None
+    if db_path.is_file() and db_path.stat().st_size:
+        with open(db_path, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise KnowledgeBaseError(f"{db_path} is not an SQLite knowledge base; point --db at the right "
+                                         "file, or move this one away to start a new knowledge base")
 
 
 def _run_stages(kb, run_id: int, result: DailyResult, config: Config, db_path: Path, allow_private: bool,

@@ -125,6 +125,7 @@ class TradewatchSpider(scrapy.Spider):
 
     def _entries_to_requests(self, entries, source):
         out = []
+        self.recorder.batch.begin()         # a sitemap's thousand entries: one transaction
         for entry in entries:
             self.recorder.count("entries_seen")
             request = self.page_request(entry.url, source, entry)
@@ -135,6 +136,7 @@ class TradewatchSpider(scrapy.Spider):
             except Exception as exc:
                 self.logger.warning("could not save entry %s: %s", entry.url, exc)
             out.append(request)
+        self.recorder.batch.commit()
         return out
 
     def _not_modified(self, response):
@@ -142,14 +144,13 @@ class TradewatchSpider(scrapy.Spider):
         return []
 
     def _remember_validators(self, response):
+        """Kept until the run finishes cleanly (see RunRecorder.keep_validators): stored now, a
+        kill before this feed's entries are fetched would make the next run's 304 hide them."""
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
         if etag or modified:
-            self.recorder.kb.set_http_validators(
-                response.url,
-                etag=etag.decode("latin-1") if etag else None,
-                last_modified=modified.decode("latin-1") if modified else None,
-            )
+            self.recorder.keep_validators(response.url, etag.decode("latin-1") if etag else None,
+                                          modified.decode("latin-1") if modified else None)
 
     # -- sites --------------------------------------------------------------------------
 
@@ -189,6 +190,9 @@ class TradewatchSpider(scrapy.Spider):
             return
         kind = request.meta.get("kind", "page")
         reason, permanent = describe_failure(failure)
+        cut_off = self.recorder.size_cap.reason(request.url)
+        if cut_off:
+            reason, permanent = cut_off, True
         chain = request.meta.get("redirect_urls") or []
         if chain and "redirection" in reason:
             reason = f"redirect loop or chain longer than the cap: {' -> '.join(chain + [request.url])}"

@@ -24,6 +24,7 @@ class Route:
     fail_status: int = 503
     fail_headers: dict = field(default_factory=dict)
     etag: str | None = None            # answer 304 to a matching If-None-Match
+    no_length: bool = False            # no Content-Length: the body streams until the connection closes
 
 
 def html_page(title: str, paragraphs: list[str], *, canonical: str | None = None, published: str | None = None,
@@ -91,13 +92,16 @@ class FaultServer:
                 headers = {"Content-Type": route.content_type, **route.headers}
                 if route.etag:
                     headers["ETag"] = route.etag
-                self._send(route.status, route.body, headers, route.truncate_to)
+                self._send(route.status, route.body, headers, route.truncate_to, route.no_length)
 
-            def _send(self, status, body, headers, truncate_to=None):
+            def _send(self, status, body, headers, truncate_to=None, no_length=False):
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
+                if no_length:
+                    self.close_connection = True        # the end of the body is the end of the connection
+                else:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:
                     self.wfile.write(body if truncate_to is None else body[:truncate_to])

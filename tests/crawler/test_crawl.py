@@ -141,3 +141,26 @@ def test_crawl_is_callable_many_times_and_adhoc_urls_are_sniffed(server, db_path
         stats = crawl(None, db_path=db_path, urls=[url], settings=TEST_SETTINGS)
         assert stats["failures"] == 0, stats["failure_list"]
     assert len(_rows(db_path, "SELECT id FROM articles")) == 4
+
+
+def test_a_run_that_stops_early_leaves_no_validators_so_the_next_run_fetches_the_rest(server, db_path):
+    """Validators stored at parse time would make the next run's 304 hide the entries a killed
+    or stopped run never fetched. Here the run stops after its first page (CLOSESPIDER_PAGECOUNT
+    stands in for a kill: the spider does not finish)."""
+    urls = add_articles(server)
+    for a in ARTICLES[1:]:     # the other pages are slow to answer, so the stop comes first
+        server.routes[f"/news/{a['slug']}.html"].delay = 1.5
+    feed = feed_for(server, urls, etag='"v1"')
+    config = _config(Source(name="trade-feed", kind="feed", urls=[feed]))
+
+    stopped = crawl(config, db_path=db_path, settings={**TEST_SETTINGS, "CLOSESPIDER_PAGECOUNT": 2})
+    assert stopped["articles_new"] < len(ARTICLES)
+    assert _rows(db_path, "SELECT * FROM http_cache") == []
+
+    for a in ARTICLES[1:]:
+        server.routes[f"/news/{a['slug']}.html"].delay = 0
+    rest = crawl(config, db_path=db_path, settings=TEST_SETTINGS)
+    assert rest["not_modified"] == 0 and rest["feeds_fetched"] == 1
+    assert stopped["articles_new"] + rest["articles_new"] == len(ARTICLES), (stopped, rest)
+    assert [r["etag"] for r in _rows(db_path, "SELECT etag FROM http_cache")] == ['"v1"']
+    assert crawl(config, db_path=db_path, settings=TEST_SETTINGS)["not_modified"] == 1

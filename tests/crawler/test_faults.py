@@ -29,6 +29,7 @@ FAULTS = {
     "/chain-1.html": (None, False),              # → chain-2 → chain-3 → final.html
     "/loop-a.html": ("redirect", False),
     "/huge.html": ("too large", True),
+    "/huge-streamed.html": ("size cap", True),    # no Content-Length: Scrapy cancels mid-body
     "/bomb.html": ("too large", True),
     "/doc.pdf": ("content type application/pdf", True),
     "/json.html": ("content type application/json", True),
@@ -64,6 +65,7 @@ def _setup(server) -> None:
     r("/loop-a.html", status=302, headers={"Location": "/loop-b.html"})
     r("/loop-b.html", status=302, headers={"Location": "/loop-a.html"})
     r("/huge.html", "<html><body><p>" + "x" * (2 * 1024 * 1024) + "</p></body></html>")
+    r("/huge-streamed.html", "<html><body><p>" + "y" * (2 * 1024 * 1024) + "</p></body></html>", no_length=True)
     r("/bomb.html", gzip_bomb(50 * 1024 * 1024), headers={"Content-Encoding": "gzip"})
     r("/doc.pdf", b"%PDF-1.4 not really", content_type="application/pdf")
     r("/json.html", b'{"a": 1}', content_type="application/json")

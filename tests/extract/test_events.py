@@ -210,3 +210,41 @@ def test_a_sentence_never_runs_over_a_paragraph_break(nlp):
     found = _by_key(_events(nlp, text))
     assert ("import_restriction", "CA") in found, found
     assert found[("import_restriction", "CA")]["evidence"].startswith("Canada imposed")
+
+
+def test_would_reimpose_is_a_threat(nlp):
+    found = _by_key(_events(nlp, "Officials said the United States could reimpose a 25 pct tariff on Canadian cheese, "
+                                 "lifted when the milk row was settled."))
+    assert found[("tariff", "US")]["status"] == "threatened"
+
+
+def test_talks_agreed_or_renegotiated_are_negotiating(nlp):
+    found = _by_key(_events(nlp, "Canada and Japan agreed to begin talks on ending subsidies given to shipyards."))
+    assert found[("trade_agreement", "CA")]["status"] == "negotiating", found
+    found = _by_key(_events(nlp, "A Korean delegation flies to Washington to renegotiate an agreement signed in 1985."))
+    agreement = [e for e in found.values() if e["type"] == "trade_agreement"]
+    assert agreement and agreement[0]["status"] == "negotiating", found
+
+
+def test_a_measure_named_again_is_the_same_measure(nlp):
+    text = ("The WTO will end the Multi-Fibre Arrangement (MFA) in January. "
+            "Critics say the MFA helped poor countries like Bangladesh build an industry.")
+    agreements = [e for e in _events(nlp, text) if e["type"] == "trade_agreement"]
+    assert [e["actor"] for e in agreements] == ["INTL"], agreements
+
+
+def test_both_sides_anywhere_in_the_sentence_are_the_parties(nlp):
+    text = ("Canada filed a complaint against Japan over lumber rules. Both sides later agreed to suspend their "
+            "requests for a WTO ruling in order to allow bilateral talks to continue.")
+    agreements = [e for e in _events(nlp, text) if e["type"] == "trade_agreement"]
+    assert agreements and all(e["actor"] in ("CA", "JP") for e in agreements), agreements
+
+
+def test_trying_to_remove_a_barrier_leaves_it_in_effect(nlp):
+    found = _by_key(_events(nlp, "Seoul will try to eliminate import barriers against Canadian beef, officials said."))
+    assert found[("import_restriction", "KR")]["status"] == "in_effect", found
+
+
+def test_a_signed_trade_protocol_is_an_agreement(nlp):
+    found = _events(nlp, "Chile and Peru signed a trade protocol in Lima on Monday.")
+    assert [(e["type"], e["actor"]) for e in found] == [("trade_agreement", "CL")], found

@@ -18,9 +18,6 @@ def test_config_errors_are_one_clear_line(result, name):
     assert result.failing(name) == []
 
 
-@pytest.mark.xfail(strict=False, reason="tradewatch/cli/daily.py does not catch KnowledgeBaseError (traceback around "
-                   "a good message), and run_daily's db_path.parent.mkdir raises FileExistsError before the store "
-                   "can explain; see the reliability report")
 @pytest.mark.parametrize("name", ["unwritable db path (parent is a file)", "unwritable db path (/proc)",
                                   "db path is a directory", "db file is not SQLite"])
 def test_bad_database_paths_are_one_clear_line(result, name):
@@ -29,8 +26,6 @@ def test_bad_database_paths_are_one_clear_line(result, name):
 
 
 @pytest.mark.skipif(not STRESS, reason="loads spaCy: make stress only")
-@pytest.mark.xfail(strict=False, reason="a missing spaCy model surfaces as spaCy's E050 traceback (extract) or a "
-                   "multi-line stage error after the crawl (daily); not checked before work starts")
 @pytest.mark.parametrize("name", ["missing model", "missing model (extract)"])
 def test_missing_model_is_one_clear_line(result, name):
     _tried(result, name)

@@ -26,6 +26,7 @@ def crawl_command(config_path, source_names, urls, db_path, allow_private, sched
     """Crawl feeds, sitemaps and sites politely; store new, deduplicated articles."""
     from crawler.run import CrawlError, crawl
     from tradewatch.config import ConfigError
+    from tradewatch.store import KnowledgeBaseError
 
     config = resolve_config(config_path, db_path)
     if not config.sources and not urls:
@@ -34,7 +35,7 @@ def crawl_command(config_path, source_names, urls, db_path, allow_private, sched
         stats = crawl(config, db_path=config.db,
                       sources=list(source_names) if source_names else (None if not urls else []),
                       urls=list(urls), allow_private=allow_private, scheduler=scheduler)
-    except (ConfigError, ValueError) as exc:
+    except (ConfigError, KnowledgeBaseError, ValueError) as exc:
         click.echo(f"tradewatch crawl: {exc}", err=True)
         sys.exit(2)
     except CrawlError as exc:

@@ -7,7 +7,9 @@ import sys
 import click
 
 from tradewatch.cli.options import config_option, db_option, resolve_config
+from extract import ModelNotAvailable
 from tradewatch.config import ConfigError
+from tradewatch.store.knowledge_base import KnowledgeBaseError
 from tradewatch.daily import EXIT_CONFIG, EXIT_LOCKED, AlreadyRunning, Reporter, run_daily, run_demo, summary_lines
 
 @click.command("daily")
@@ -38,7 +40,7 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
     except AlreadyRunning as exc:
         click.echo(f"tradewatch daily: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except ConfigError as exc:
+    except (ConfigError, KnowledgeBaseError, ModelNotAvailable) as exc:
         click.echo(f"tradewatch daily: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
     if not quiet:

@@ -16,6 +16,14 @@ def extract_command(jsonl: bool, input_file, model: str | None, n_process: int) 
     """Write one {"id","figures","companies","events"} line per input line."""
     from tradewatch.extraction import extract_jsonl  # spaCy loads only for this command
 
+    from extract import ModelNotAvailable
+    from extract.nlp import ensure_model_available
+
+    try:
+        ensure_model_available(model)
+    except ModelNotAvailable as exc:
+        click.echo(f"tradewatch extract: {exc}", err=True)
+        sys.exit(2)
     for result in extract_jsonl(input_file, model=model, n_process=n_process):
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
