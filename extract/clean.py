@@ -116,8 +116,13 @@ def decode_page(html: str | bytes) -> str:
         raise UnusablePage(f"page too large (over {MAX_PAGE_BYTES} bytes)")
     if not raw.strip():
         raise UnusablePage("empty page")
-    if raw.startswith(_BINARY_MAGIC) or b"\x00" in raw[:65536]:
+    head = raw[:65536]
+    # Binary only by its magic bytes or a real share of NULs; a stray NUL in a page is debris.
+    if raw.startswith(_BINARY_MAGIC) or head.count(b"\x00") > len(head) // 100:
         raise UnusablePage("binary content, not HTML")
+    if b"\x00" in raw:
+        raw = raw.replace(b"\x00", b"")
+        html = raw if isinstance(html, (bytes, bytearray)) else html.replace("\x00", "")
     if not _HTML_HINT.search(raw):
         raise UnusablePage("not HTML (no markup found)")
     if isinstance(html, str):
@@ -132,6 +137,10 @@ def decode_page(html: str | bytes) -> str:
                 return raw.decode(charset)
             except (LookupError, UnicodeDecodeError):
                 pass
+        # A few bad bytes in an otherwise UTF-8 page are replaced, not a reason to lose the page.
+        text = raw.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= max(1, len(raw) // 100):
+            return text
         raise UnusablePage("invalid UTF-8 and no usable declared charset") from None
 
 
