@@ -14,6 +14,8 @@ so it may be called any number of times. Extraction is not part of a crawl: run
 Modules: settings (all Scrapy settings), sources (config → spider input), spiders/ (feeds,
 sitemaps, sites, ad hoc urls), parsing (feedparser / defusedxml), middlewares (address
 guard, retries with Retry-After, conditional GET, content checks), guard (the SSRF rules),
-charset, urls (canonical URLs), dates, cleaning (trafilatura off the reactor), dedupe
-(content hash + MinHash LSH), pipelines, extensions (run log, distributed idle), run.
+charset, urls (canonical URLs), dates, cleaning (trafilatura off the reactor), spool (pages
+parked on disk until the fetch is over, then cleaned on every core), dedupe (content hash +
+MinHash LSH), batching (one SQLite transaction per batch of pages), pipelines, extensions
+(run log, distributed idle), run.
 """

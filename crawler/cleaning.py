@@ -43,10 +43,13 @@ def _call(function_path: str, html: str, url: str) -> dict:
     return load_object(function_path)(html, url)
 
 
+MAX_AUTO_WORKERS = 8      # each worker is a process with trafilatura & co. imported
+
+
 def worker_count(value) -> int:
-    """TRADEWATCH_CLEAN_WORKERS: a number (0 = inline) or "auto" (one per CPU)."""
+    """TRADEWATCH_CLEAN_WORKERS: a number (0 = inline) or "auto" (one per CPU, at most MAX_AUTO_WORKERS)."""
     if isinstance(value, str) and value.strip().lower() == "auto":
-        return os.cpu_count() or 1
+        return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
     return max(0, int(value))
 
 

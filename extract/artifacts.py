@@ -51,10 +51,12 @@ _CDATA = re.compile(r"<!\[CDATA\[|\]\]>")
 # stopping at the next `<`, so a stray `<` costs at most one short scan.
 _TAG = re.compile(r"<\s*(?:(/)\s*)?([A-Za-z][A-Za-z0-9]{0,15})\b(?:\s[^<>]{0,500}?)?\s*/?\s*>")
 _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,10});?")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Zero-width characters, soft hyphens and C0 control characters other than tab/newline/CR.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BREAK_RUN = re.compile(r"%s[\s%s]*" % (_TAG_BREAK, _TAG_BREAK))
 _SPACES = re.compile(r"[^\S\n]+")
-_AROUND_NEWLINE = re.compile(r" *\n *")
+# Lookbehinds: a try starts only at the first space of a run, so long space runs stay linear.
+_AROUND_NEWLINE = re.compile(r"(?:(?<! ) +)?\n *")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 # Hard-wrapped text (wire copy): at least this many wrapped lines, most of them of a
 # typewriter line's length and ending mid-sentence.
@@ -63,7 +65,7 @@ WRAP_MIN_CHARS = 50
 WRAP_MAX_CHARS = 90
 WRAP_SHARE = 0.6
 # A paragraph of wrapped text starts on an indented line; any other single break is a space.
-_INDENTED_LINE = re.compile(r"[^\S\n]*\n[^\S\n]+(?=\S)")
+_INDENTED_LINE = re.compile(r"(?<![^\S\n])[^\S\n]*\n[^\S\n]++(?=\S)")
 _WRAPPED_BREAK = re.compile(r"(?<=\S)[^\S\n]*\n(?=\S)(?![-•*·▪►]\s)")
 # A lower-case start after a tag break that followed a finished sentence.
 _LOWER_START = re.compile(r"([.!?…\"”’)]\s*)" + _TAG_BREAK + r"([^\S\n]*)([a-z])(?=[a-z'’\s,;:.!?)]|$)")

@@ -27,6 +27,7 @@ from spacy.tokens import Doc
 from extract.company_evidence import (
     COMPANY,
     acronym_after,
+    acronym_definition_votes,
     context_votes,
     default_votes,
     find_candidates,
@@ -67,7 +68,9 @@ class CompanyFinder:
         for candidate in candidates:
             candidate.headline = candidate.span.start_char < headline_end
             name_votes(candidate, known, doc_gpes, self._common)
+        _share_definitions(candidates, known)
         _share_acronym_votes(candidates, known)
+        _legal_suffix_form_votes(candidates, known)
         firm_names = {c.text for c in candidates if c.best()[0] == COMPANY}
         lower_words = {t.text for t in doc if t.is_lower}
         for candidate in candidates:
@@ -119,6 +122,41 @@ def _share_acronym_votes(candidates, known: CompanyKnowledge) -> None:
                 other.vote(kind, strength, f"initials of {expansion}")
 
 
+def _share_definitions(candidates, known: CompanyKnowledge) -> None:
+    """"research institute Ifo" once defines every "Ifo" of the article."""
+    defined: dict[str, list] = {}
+    for candidate in candidates:
+        before = len(candidate.votes)
+        acronym_definition_votes(candidate, known)
+        if len(candidate.votes) > before:
+            defined.setdefault(candidate.text, []).extend(candidate.votes[before:])
+    for candidate in candidates:
+        for vote in defined.get(candidate.text, []):
+            if vote not in candidate.votes:
+                candidate.vote(*vote)
+
+
+def _legal_suffix_form_votes(candidates, known: CompanyKnowledge) -> None:
+    """A name the article writes with a legal suffix is a firm's, in every form: "MMC Sittipol
+    Co Ltd" / "MMC Sittipol" (beats a first-word guess such as "MMC" the commission, not a
+    known organisation's own full name)."""
+    bases = set()
+    for candidate in candidates:
+        words = candidate.text.split()
+        k = len(words)
+        while k > 1 and words[k - 1].lower().rstrip(".") in known.legal_suffixes:
+            k -= 1
+        if k < len(words):
+            bases.add(" ".join(words[:k]).rstrip(","))
+    for candidate in candidates:
+        words = candidate.text.split()
+        k = len(words)
+        while k > 1 and words[k - 1].lower().rstrip(".") in known.legal_suffixes:
+            k -= 1
+        if len(words) > 1 and " ".join(words[:k]).rstrip(",") in bases:
+            candidate.vote(COMPANY, 3.25, "written with a legal suffix in this article")
+
+
 def _common_words(nlp: Language):
     """English common-word test from the lemmatizer's word index (when the model has one)."""
     words: set[str] = set()
@@ -158,6 +196,20 @@ def _person_words(doc: Doc, known: CompanyKnowledge) -> set[str]:
             words.update(t.lower_ for t in tokens[1:])       # "Mario Rodriguez Montero"
         if ent.start > 0 and doc[ent.start - 1].lower_.rstrip(".") in known.person_titles:
             words.add(" ".join(t.lower_.replace(".", "") for t in ent if not t.is_punct))
+    # "Wang Chao-Ming, vice-chairman …" then "Wang said": a bare first or last word of a person's
+    # name before a verb of saying is that person (Chinese names put the surname first)
+    name_ends = set()
+    for ent in doc.ents:
+        tokens = [t for t in ent if t.is_alpha]
+        if ent.label_ == "PERSON" and len(tokens) >= 2 and all(t.text[0].isupper() for t in tokens):
+            name_ends.update((tokens[0].lower_, tokens[-1].lower_))
+    for i in range(1, len(doc) - 1):
+        token, before = doc[i], doc[i - 1]
+        if token.lower_ not in name_ends or not token.text[0].isupper():
+            continue
+        titled = before.lower_.rstrip(".") in known.person_titles          # "Mr Glazer"
+        if titled or doc[i + 1].lower_ in known.speech_verbs:
+            words.add(token.lower_)
     # "Mr Taurel" later in the text makes "Sidney Taurel" a person whatever the model said
     surnames = {doc[i + 1].lower_ for i in range(len(doc) - 1)
                 if doc[i].lower_.rstrip(".") in {"mr", "mrs", "ms", "dr"} and doc[i + 1].is_title}

@@ -10,6 +10,7 @@ mentions of one firm together.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extract.company_knowledge import CompanyKnowledge
+from extract.sentences import sentence_of
 
 COMPANY = "company"
 # NORP ("Korean", "Swiss") never names a firm, so demonyms are not candidates.
@@ -40,9 +42,9 @@ class Candidate:
     headline: bool = False
     model_number: bool = False      # "Boeing 747": the name came before a model number
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
-        # Reuters writes the possessive as 'Ecuador"s', inside one token
+        # Reuters writes the possessive as 'Ecuador"s', inside one token (cached: asked often)
         return _QUOTE_S.sub("", " ".join(self.span.text.split()))
 
     def vote(self, kind: str, strength: float, why: str) -> None:
@@ -60,6 +62,9 @@ class Candidate:
         return sorted(kinds)[0], top
 
 
+# No name runs longer than this many tokens: walks along a capitalised run stop there, which
+# keeps each judgement bounded (linear time on a megabyte of "Acme Co., Ltd. Acme Co., …").
+MAX_NAME_TOKENS = 15
 TRAILING_WORDS = {"of", "and", "for", "the", "&", "on", "in", "to", "de"}
 
 
@@ -110,6 +115,12 @@ def find_candidates(doc: Doc, known: CompanyKnowledge, text: str | None = None) 
         model_number = span is not None and any(t.like_num or any(ch.isdigit() for ch in t.text)
                                                 for t in original.doc[span.end:original.end])
         # "Airline Solvard Air Ltd" at a sentence start: the cue noun is not part of the name
+        # "MMC Sittipol Co Ltd of Thailand": the name ends at its legal suffix
+        if span is not None:
+            for k in range(span.start + 1, span.end - 1):
+                if _is_legal_suffix(span.doc[k], known) and span.doc[k + 1].lower_ in {"of", "in"}:
+                    span = span.doc[span.start:k + 1]
+                    break
         while span is not None and len(span) > 1 and known.context_nouns.get(span[0].lower_) == COMPANY \
                 and span[0].is_title and span[0].is_sent_start:
             span = span[1:]
@@ -130,7 +141,17 @@ def find_candidates(doc: Doc, known: CompanyKnowledge, text: str | None = None) 
             candidate.vote(COMPANY, 3, "bracketed name")
     for ent in doc.ents:
         if ent.label_ in ORG_LIKE_LABELS:
-            add(ent, ent.label_, ent.ent_id_)
+            add(_with_company_words(ent, known), ent.label_, ent.ent_id_)
+    # "<Chrysler Canada Ltd> said": a capitalised run ending in a legal suffix names a firm even
+    # where the model tagged only part of it (or none).
+    # (`name_votes` judges them: the suffix votes for a firm, a generic "The Company" against)
+    suffixed = [c for span in legal_suffix_names(doc, known) if (c := add(span, "SUFFIX"))]
+    if suffixed:
+        # the model's "Chrysler" inside "Chrysler Canada Ltd" is that longer name's mention
+        # (token → the suffixed name covering it: linear however many names there are)
+        cover = {t: s for s in suffixed for t in range(s.span.start, s.span.end)}
+        candidates[:] = [c for c in candidates if (s := cover.get(c.span.start)) is None or s is c
+                         or c.span.end > s.span.end]
     # other occurrences of the same names, untagged by the model, so their context can vote
     # (one PhraseMatcher pass: linear in the text however many names there are)
     taken = {i for c in candidates for i in range(c.span.start, c.span.end)}
@@ -148,6 +169,87 @@ def find_candidates(doc: Doc, known: CompanyKnowledge, text: str | None = None) 
         if candidate is not None and kind == COMPANY:
             candidate.vote(COMPANY, 2, "listed after a company noun")
     return candidates
+
+
+def _with_company_words(ent: Span, known: CompanyKnowledge) -> Span:
+    """A known firm's name followed by capitalised firm words is the fuller name of a unit:
+    "Barclays Capital", "Chrysler Motors" (the ruler matched only "Barclays")."""
+    if not ent.ent_id_.startswith(COMPANY):
+        return ent
+    doc, end = ent.doc, ent.end
+    while end < len(doc) and end - ent.end < 3 and doc[end].is_title and doc[end].lower_ in known.company_words:
+        end += 1
+    return doc[ent.start:end] if end > ent.end else ent
+
+
+def _is_legal_suffix(token, known: CompanyKnowledge) -> bool:
+    return (token.is_title or token.is_upper) and token.lower_.rstrip(".") in known.legal_suffixes
+
+
+def legal_suffix_names(doc: Doc, known: CompanyKnowledge) -> list[Span]:
+    """Capitalised runs that end in a legal suffix ("MMC Sittipol Co Ltd"), within one line."""
+    found, i, n = [], 0, len(doc)
+    while i < n:
+        token = doc[i]
+        if not _is_legal_suffix(token, known) or (i + 1 < n and doc[i + 1].text == "-"):
+            i += 1
+            continue
+        end = i + 1
+        while end < n and _is_legal_suffix(doc[end], known):
+            end += 1
+        start, k = i, i - 1
+        while k >= 0 and i - k <= 8 and "\n\n" not in doc[k].text_with_ws:
+            word = doc[k]
+            if _is_legal_suffix(word, known) or \
+                    not (word.is_title or (word.is_upper and word.is_alpha) or word.lower_ in {"&", "and"}):
+                break      # another firm's suffix ends the run: "Sittipol Motor Co and United …"
+            start, k = k, k - 1
+        while start < i and doc[start].lower_ in {"&", "and"}:
+            start += 1
+        if start < i and not (doc[start].is_sent_start and doc[start].lower_ in known.context_nouns):
+            found.append(doc[start:end])
+        i = end
+    return found
+
+
+def acronym_definition_votes(candidate: Candidate, known: CompanyKnowledge) -> None:
+    """"mad cow disease (BSE)", "the commodity board MVO", "research institute Ifo": the noun
+    next to a short name says what it is. Known firms keep their entry ("BMW unit" is no unit)."""
+    span = candidate.span
+    if len(span) != 1 or not span[0].text[:1].isupper() or not 2 <= len(span[0].text) <= 12 \
+            or candidate.ent_id.startswith(COMPANY):
+        return
+    doc, definers = span.doc, known.acronym_definers
+    k = span.start - 1
+    if k >= 0 and doc[k].is_lower and doc[k].lower_ in definers:
+        candidate.vote(definers[doc[k].lower_], 3.5, f"named after '{doc[k].text}'")
+        return
+    if not span[0].is_upper or len(span[0].text) > 6:
+        return
+    # in apposition after a lowercase phrase: "the commodity board for margarine, fats and oils, MVO"
+    separated = False
+    while k >= 0 and doc[k].lower_ in {"the", "a", "an"}:
+        k -= 1
+    while k >= 0 and doc[k].text in {"(", ",", "-", "—"}:
+        k, separated = k - 1, True
+    stop = max(-1, k - 10)
+    while separated and k > stop and (doc[k].is_lower or doc[k].text == ","):
+        if doc[k].lower_ in definers:
+            candidate.vote(definers[doc[k].lower_], 3.5, f"acronym after '{doc[k].text}'")
+            return
+        k -= 1
+    # followed by its definition: "BSE, or mad cow disease", "MVO (the commodity board)"
+    k, separated = span.end, False
+    while k < len(doc) and doc[k].text in {"(", ",", "or", "-", "—"}:
+        k, separated = k + 1, True
+    while separated and k < len(doc) and doc[k].lower_ in {"the", "a", "an"}:
+        k += 1
+    stop = min(len(doc), k + 4)
+    while separated and k < stop and doc[k].is_lower and doc[k].is_alpha:
+        if doc[k].lower_ in definers and (k + 1 >= len(doc) or not doc[k + 1].is_lower):
+            candidate.vote(definers[doc[k].lower_], 3.5, f"acronym before '{doc[k].text}'")
+            return
+        k += 1
 
 
 # ---------------------------------------------------------------- lists of names
@@ -170,7 +272,7 @@ def _name_chunk_end(doc: Doc, i: int, limit: int) -> int:
 
 def name_list_at(doc: Doc, start: int) -> list[tuple[int, int]]:
     """Capitalised names coordinated from token `start`: "A, B, C and D" → [(s, e), …]."""
-    sentence_end = doc[start].sent.end if doc.has_annotation("SENT_START") else len(doc)
+    sentence_end = sentence_of(doc, start).end
     items, i = [], start
     while i < sentence_end:
         end = _name_chunk_end(doc, i, sentence_end)
@@ -209,7 +311,7 @@ def list_head_noun(doc: Doc, first: int, known: CompanyKnowledge) -> str | None:
             return doc[j].lower_ if j >= 0 and doc[j].pos_ == "NOUN" else None
     if last in known.list_verbs:
         # the subject: first cue noun from the start of the clause
-        sent_start = doc[i].sent.start if doc.has_annotation("SENT_START") else 0
+        sent_start = sentence_of(doc, i).start
         j = i - 1
         while j > sent_start and doc[j].text not in {";", ":"}:
             j -= 1
@@ -332,7 +434,8 @@ def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str]
     # "Minister of Energy and Mines", "Ministry of International Trade and Industry" cut short by
     # the model, or "External Affairs Minister"
     k = span.start - 1
-    while k > 0 and (doc[k].is_title or doc[k].is_space or doc[k].lower_ in {"and", ",", "&"}):
+    while k > 0 and span.start - k <= MAX_NAME_TOKENS and \
+            (doc[k].is_title or doc[k].is_space or doc[k].lower_ in {"and", ",", "&"}):
         k -= 1
     if k >= 1 and doc[k].lower_ in {"of", "for"} and doc[k - 1].lower_ in known.government_roles:
         candidate.vote("government", 3, f"after '{doc[k - 1].text} {doc[k].text}'")
@@ -428,7 +531,7 @@ def _whole_name(span: Span) -> Span | None:
             i -= 1
         return i
 
-    while start > 0:
+    while start > 0 and span.start - start < MAX_NAME_TOKENS:
         i = previous(start)
         if i < 0:
             break
@@ -438,7 +541,7 @@ def _whole_name(span: Span) -> Span | None:
             start = i
         else:
             break
-    while end < len(doc):
+    while end < len(doc) and end - span.end < MAX_NAME_TOKENS:
         nxt = doc[end]
         if part(nxt) and not nxt.is_sent_start:
             end += 1
@@ -455,7 +558,7 @@ def _extended_head(span: Span) -> str | None:
     """Head of the capitalised name that continues past the span ("The African Growth" → act)."""
     doc, end = span.doc, span.end
     last = None
-    while end < len(doc):
+    while end < len(doc) and end - span.end < MAX_NAME_TOKENS:
         token = doc[end]
         if token.is_space and "\n\n" not in token.text:
             end += 1

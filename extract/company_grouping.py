@@ -89,12 +89,20 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
         for k in range(1, len(words)):
             by_prefix.setdefault(words[:k], []).append(m)
         by_last_word.setdefault(words[-1], []).append(m)
+    # (a short form shared by several firms, "Chrysler" for "Chrysler Canada Ltd" and "Chrysler
+    # Motors Corp", goes to the one the article introduces first, before the short form itself)
+    first_seen: dict[str, int] = {}
+    for c in candidates:
+        if not c.headline:
+            first_seen[c.text] = min(first_seen.get(c.text, c.span.start_char), c.span.start_char)
     groups = uf.groups()
     for root, members in list(groups.items()):
         targets = set()
         for i in members:
             hits = {uf.find(index[m]) for m in by_prefix.get(tuple(forms[i].lower().split()), [])}
             hits.discard(uf.find(root))
+            if len(hits) > 1:
+                hits = {_introduced_first(hits, members, forms, uf, first_seen)} - {None}
             if len(hits) != 1:
                 targets = set()
                 break
@@ -128,6 +136,23 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
     return list(out.values())
 
 
+def _introduced_first(roots: set[int], members: list[int], forms: list[str], uf: _UnionFind,
+                      first_seen: dict[str, int]) -> int | None:
+    """The group among `roots` whose first mention comes before any other's and before the
+    short form's own first mention; None when there is no such group."""
+    unseen = float("inf")
+    short_first = min((first_seen.get(forms[i], unseen) for i in members), default=unseen)
+    firsts = {}
+    for i, form in enumerate(forms):
+        root = uf.find(i)
+        if root in roots:
+            firsts[root] = min(firsts.get(root, unseen), first_seen.get(form, unseen))
+    ordered = sorted(firsts.items(), key=lambda item: item[1])
+    if ordered and ordered[0][1] < short_first and (len(ordered) == 1 or ordered[0][1] < ordered[1][1]):
+        return ordered[0][0]
+    return None
+
+
 def group_verdict(group: list[Candidate]) -> str | None:
     """Class of a firm from the votes of all its mentions (ties at context strength go to company)."""
     votes = [v for c in group for v in c.votes]
@@ -156,7 +181,9 @@ def find_mentions(text: str, forms: list[str]) -> list[tuple[int, int]]:
     return kept
 
 
-_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:and|of|&)[ \t]+)?[A-Z][\w'’-]*)+")
+# Starts at a word start and never gives back letters (possessive), so a long run of capitals
+# with no space after it is tried once, not once per letter.
+_CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*+(?:[ \t]++(?:(?:and|of|&)[ \t]++)?[A-Z][\w'’-]*+)+")
 
 
 def _expansion(text: str, acronym: str) -> str | None:

@@ -76,6 +76,8 @@ class CompanyKnowledge:
     person_titles: frozenset[str]
     country_aliases: dict[str, str] = field(default_factory=dict)   # lowercase name -> alpha-2
     given_names: frozenset[str] = frozenset()
+    acronym_definers: dict[str, str] = field(default_factory=dict)   # noun defining an acronym -> class
+    speech_verbs: frozenset[str] = frozenset()
 
     @classmethod
     def from_files(
@@ -127,6 +129,9 @@ class CompanyKnowledge:
             person_titles=frozenset(w.lower() for w in cues.get("person_titles", {}).get("words", [])),
             country_aliases=aliases,
             given_names=read_word_list(given_names_path) - {"name"},
+            acronym_definers={w.lower(): kind for kind, words in cues.get("acronym_definers", {}).items()
+                              for w in words},
+            speech_verbs=frozenset(w.lower() for w in cues.get("speech_verbs", {}).get("words", [])),
         )
 
     @property

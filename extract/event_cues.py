@@ -65,32 +65,45 @@ def _any_case_lemmas(pattern: list[dict]) -> list[dict]:
 
 class CueMatcher:
     """Matches labelled patterns ({"label", "pattern", "id"?}) as spans labelled `label`, with
-    `id_` set to the pattern's id, stepping over line breaks."""
+    `id_` set to the pattern's id, stepping over line breaks.
+
+    Patterns sharing an anchor go into one Matcher, and a sentence runs only the matchers
+    whose anchor it contains: a sentence naming "tariffs" does not pay for the quota,
+    subsidy and agreement patterns (the Matcher's cost grows with patterns x tokens)."""
 
     def __init__(self, nlp: Language, patterns: list[dict]):
-        self.matcher = Matcher(nlp.vocab)
-        self.anchors: set[str] = set()
-        self.unanchored = False
+        self.groups: list[tuple[frozenset[str] | None, Matcher]] = []
+        by_anchor: dict[frozenset[str] | None, Matcher] = {}
         stop_words = nlp.Defaults.stop_words
         for pattern in patterns:
             tokens = pattern["pattern"]
             key = f"{pattern['label']}|{pattern.get('id', '')}"
-            self.matcher.add(key, [space_tolerant(_any_case_lemmas(tokens))])
             anchor = _anchor(tokens, stop_words)
-            if anchor is None:
-                self.unanchored = True
-            else:
-                self.anchors |= anchor
+            anchor = frozenset(anchor) if anchor is not None else None
+            if anchor not in by_anchor:
+                by_anchor[anchor] = Matcher(nlp.vocab)
+                self.groups.append((anchor, by_anchor[anchor]))
+            by_anchor[anchor].add(key, [space_tolerant(_any_case_lemmas(tokens))])
+        self.unanchored = None in by_anchor
+        self.anchors: set[str] = set().union(*(a for a, _ in self.groups if a is not None))
+
+    @staticmethod
+    def _words(window: Span) -> set[str]:
+        return {t.lower_ for t in window} | {t.lemma_.lower() for t in window}
 
     def could_match(self, window: Span) -> bool:
-        return self.unanchored or any(t.lower_ in self.anchors or t.lemma_.lower() in self.anchors for t in window)
+        return self.unanchored or not self.anchors.isdisjoint(self._words(window))
 
     def __call__(self, windows: list[Span]) -> list[Span]:
         found = []
         for window in windows:
-            if not self.could_match(window):
-                continue
-            for span in self.matcher(window, as_spans=True):
+            words = self._words(window)
+            spans = []
+            for anchor, matcher in self.groups:
+                if anchor is None or not anchor.isdisjoint(words):
+                    spans.extend(matcher(window, as_spans=True))
+            spans.sort(key=lambda span: (span.start, span.end))
+            for span in spans:
                 label, _, ident = span.label_.partition("|")
                 found.append(Span(span.doc, span.start, span.end, label=label, span_id=ident))
         return found

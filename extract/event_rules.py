@@ -38,6 +38,10 @@ class EventRules:
     hit_verbs: frozenset[str]
     list_joiners: frozenset[str]
     owner_exempt_types: frozenset[str]
+    accuse_verbs: frozenset[str]
+    accuse_links: frozenset[str]
+    modifier_target_types: frozenset[str]
+    modifier_target_kinds: frozenset[str]
     cue_actor_words: dict[str, str]
     pair_phrases: tuple[tuple[str, ...], ...]
     type_priority: tuple[str, ...]
@@ -51,6 +55,8 @@ class EventRules:
     forum_codes: frozenset[str]
     context_sentences: int
     absorb: dict[str, str]
+    agreement_stages: dict[str, str]
+    sentence_absorb: dict[str, str]
     confidence: dict[str, float]
     product_lead_in: frozenset[str]
     product_max_tokens: int
@@ -94,6 +100,10 @@ class EventRules:
             hit_verbs=lower(roles.get("hit_verbs", [])),
             list_joiners=lower(roles.get("list_joiners", [])),
             owner_exempt_types=frozenset(roles.get("owner_exempt_types", [])),
+            accuse_verbs=lower(roles.get("accuse_verbs", [])),
+            accuse_links=lower(roles.get("accuse_links", [])),
+            modifier_target_types=frozenset(roles.get("modifier_target_types", [])),
+            modifier_target_kinds=frozenset(roles.get("modifier_target_kinds", [])),
             cue_actor_words={k.lower(): v for k, v in roles["cue_actor_words"].items()},
             pair_phrases=tuple(tuple(w.lower() for w in p) for p in roles["pair_phrases"]),
             type_priority=tuple(raw["sentence"]["type_priority"]),
@@ -107,6 +117,8 @@ class EventRules:
             forum_codes=frozenset(roles.get("forum_codes", [])),
             context_sentences=int(roles.get("context_sentences", 2)),
             absorb=dict(raw["merge"]["absorb"]),
+            agreement_stages=dict(raw["merge"].get("agreement_stages", {})),
+            sentence_absorb=dict(raw["sentence"].get("sentence_absorb", {})),
             confidence={k: float(v) for k, v in raw["confidence"].items()},
             product_lead_in=lower(product["lead_in"]),
             product_max_tokens=int(product["max_tokens"]),

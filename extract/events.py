@@ -39,6 +39,7 @@ CUE_KEY = "trade_event_cues"
 STATUS_KEY = "trade_event_status"
 JURISDICTION_KEY = "jurisdictions"
 BLOCK_LABEL = "none"
+SCHEDULE_ID = "schedule"  # status patterns with this id state when a measure starts
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Mention:
     targets: list[str]
     status: str
     status_explicit: bool
+    scheduled: bool  # the status came from a timing phrase ("take effect in mid-April")
     product: str
     hs_chapters: list[str]
     sentence: Span
@@ -72,6 +74,10 @@ class Article:
     # Per window (keyed by its first token): all cues, blocked ones too, and DATE entities.
     window_cues: dict[int, list[Span]] = field(default_factory=dict)
     window_dates: dict[int, list[Span]] = field(default_factory=dict)
+    # Status words and goods per window: a cue looks only at its own sentence, so a long text
+    # costs each cue its sentence, not the whole article (linear, not quadratic).
+    window_statuses: dict[int, list[Span]] = field(default_factory=dict)
+    window_hs: dict[int, list[HsMatch]] = field(default_factory=dict)
 
 
 class TradeEvents:
@@ -119,6 +125,8 @@ class TradeEvents:
         article.window_cues = {w.start: group for w, group in zip(windows, _group_by_window(all_cues, windows))}
         dates = [e for e in doc.ents if e.label_ == "DATE"]
         article.window_dates = {w.start: group for w, group in zip(windows, _group_by_window(dates, windows))}
+        article.window_statuses = {w.start: group for w, group in zip(windows, _group_by_window(statuses, windows))}
+        article.window_hs = {w.start: group for w, group in zip(windows, _group_by_window(article.hs_matches, windows))}
         mentions: list[Mention] = []
         reported: dict[str, Mention] = {}  # first body mention of each type, for "the levy" later on
         named: dict[str, Mention] = {}  # first mention of each measure with a name ("MFA")
@@ -126,9 +134,10 @@ class TradeEvents:
             in_window = cues_by_window[index]
             if not in_window:
                 continue
-            in_window = [c for c in self._drop_agenda(in_window) if not self._is_negated(doc, c, window)]
+            in_window = [c for c in self._drop_agenda(in_window, window_roles[index]) if not self._is_negated(doc, c, window)]
             labels = {c.label_ for c in in_window}
-            in_window = [c for c in in_window if self.rules.absorb.get(c.label_) not in labels]
+            in_window = [c for c in in_window if self.rules.absorb.get(c.label_) not in labels
+                         and self.rules.sentence_absorb.get(c.label_) not in labels]
             context = self._context_actor(window_roles, index, has_headline)
             found: list[Mention] = []
             for cue in in_window:
@@ -212,9 +221,13 @@ class TradeEvents:
             before -= 1
         return False
 
-    def _drop_agenda(self, cues: list[Span]) -> list[Span]:
-        """"negotiations on agriculture to reduce farm subsidies": the subsidies are the agenda."""
-        agenda = [c for c in cues if c.label_ in self.rules.agenda_types]
+    def _drop_agenda(self, cues: list[Span], roles: list[tuple[Span, str]]) -> list[Span]:
+        """"negotiations on agriculture to reduce farm subsidies": the subsidies are the agenda.
+        But "charged Japan with violating GATT rules by restricting imports": a measure of the
+        one accused is reported as well as the complaint."""
+        accused = any(role == "accused" for _, role in roles)
+        agenda = [c for c in cues if c.label_ in self.rules.agenda_types
+                  and not (accused and c.label_ in self.rules.complainant_types)]
         if not agenda:
             return cues
         first = min(c.start for c in agenda)
@@ -243,8 +256,8 @@ class TradeEvents:
         kind = cue.label_
         roles = self._roles(doc, window_places, window)
         conf = rules.confidence
-        status, explicit = self._status(cue, window, article)
-        product, hs_chapters = self._product(doc, cue, window, article.hs_matches)
+        status, explicit, scheduled = self._status(cue, window, article)
+        product, hs_chapters = self._product(doc, cue, window, article.window_hs.get(window.start, []))
         announced, effective = self._dates(article, cue, window, status)
         base = conf["base"] + (conf["strong_cue"] if cue.id_ == "strong" else 0.0)
         base += conf["explicit_status"] if explicit else 0.0
@@ -255,7 +268,7 @@ class TradeEvents:
                             "context": conf["actor_from_context"]}.get(source, 0.0)
             if source == "context" and actor == salient:
                 score += conf.get("context_is_salient", 0.0)  # the sentence before and the article agree
-            return Mention(kind, actor, source, targets, status, explicit, product, hs_chapters, window,
+            return Mention(kind, actor, source, targets, status, explicit, scheduled, product, hs_chapters, window,
                            announced, effective, min(score, 0.99), cue)
 
         if kind in rules.party_types:
@@ -278,9 +291,11 @@ class TradeEvents:
                 return [make(code, "sentence", [first]) for code in parties[1:] if code not in rules.forum_codes]
             return [make(first, "sentence", parties[1:])]
 
-        roles = [(p, self._agent_role(p, r, cue)) for p, r in roles]
+        roles = self._measure_roles(kind, [(p, self._agent_role(p, r, cue)) for p, r in roles], cue)
         hit = {p.label_ for p, role in roles if role in ("target", "petitioner")}
-        actor, source = self._cue_actor(doc, cue, window) or self._actor(doc, roles, cue, window)
+        accused = [p.label_ for p, role in roles if role == "accused"]
+        actor, source = (self._cue_actor(doc, cue, window) or ((accused[-1], "agent") if accused else None)
+                         or self._actor(doc, roles, cue, window))
         forum = None
         if kind in rules.complainant_types and actor in rules.forum_codes:
             # The body hears the case and a member brings it; the body stands in only
@@ -359,6 +374,8 @@ class TradeEvents:
                                           or doc[before].pos_ == "DET" or doc[before].lower_ in rules.title_words):
             before -= 1
         previous = doc[before].lower_ if before >= window.start else ""
+        if before >= window.start and self._is_accused(doc, place, before, window):
+            return "accused"
         if previous in rules.actor_prepositions:
             verb = before - 1
             while verb >= window.start and (doc[verb].is_space or doc[verb].pos_ == "ADV"):
@@ -404,6 +421,37 @@ class TradeEvents:
                 return "neutral" if place.label_ in rules.forum_codes else "goods"
         return "neutral"
 
+    def _is_accused(self, doc: Doc, place: Span, before: int, window: Span) -> bool:
+        """"accused Japan of restricting imports": the object of an accusing verb, followed by
+        "of"/"with"/"for" (a name or two in between, "the United States (U.S.)", is fine)."""
+        verb = doc[before]
+        if verb.pos_ != "VERB" or verb.lemma_.lower() not in self.rules.accuse_verbs:
+            return False
+        after = place.end
+        while after < window.end and after - place.end < 4 and (
+                doc[after].is_space or doc[after].pos_ == "PROPN" or doc[after].text in ("(", ")")):
+            after += 1
+        return after < window.end and doc[after].lower_ in self.rules.accuse_links
+
+    def _measure_roles(self, kind: str, roles, cue: Span) -> list[tuple[Span, str]]:
+        """Roles as this measure sees them: "South African sanctions" hit South Africa; the
+        one accused is hit by a complaint, and otherwise stands for the one acting."""
+        rules = self.rules
+        doc = cue.doc
+        start = cue.start
+        while start > 0 and doc[start - 1].is_space:
+            start -= 1
+        seen = []
+        for place, role in roles:
+            if (kind in rules.modifier_target_types and place.id_ in rules.modifier_target_kinds
+                    and (place.end == start or (place.start >= cue.start and place.end <= cue.end))):
+                role = "target"
+            elif role == "accused":
+                role = "target" if kind in rules.complainant_types else (
+                    "accused" if place.end <= cue.start else "neutral")
+            seen.append((place, role))
+        return seen
+
     def _cue_actor(self, doc: Doc, cue: Span, window: Span) -> tuple[str, str] | None:
         """"international coffee export quotas": a word just before the cue names a body."""
         for token in doc[max(window.start, cue.start - 3):cue.end]:
@@ -428,7 +476,7 @@ class TradeEvents:
         candidates = [(p, r) for p, r in roles if r in ("government", "neutral") and p.id_ in rules.actor_kinds]
         before = [p for p, _ in candidates if p.end <= cue.start]
         if before:
-            return before[-1].label_, "sentence"
+            return self._first_of_list(doc, before).label_, "sentence"
         inside = [p for p, _ in candidates if p.start >= cue.start and p.end <= cue.end]
         if inside:
             return inside[0].label_, "sentence"
@@ -455,6 +503,17 @@ class TradeEvents:
             if place.end == start and place.id_ in self.rules.actor_kinds and place.label_ not in self.rules.forum_codes:
                 return place.label_
         return None
+
+    def _first_of_list(self, doc: Doc, before: list[Span]) -> Span:
+        """"Washington and Tokyo will settle their dispute": of names joined into one subject,
+        the first named leads (the nearest one is only the last of the list)."""
+        index = len(before) - 1
+        while index > 0:
+            between = [t for t in doc[before[index - 1].end:before[index].start] if not t.is_space]
+            if not between or not all(t.lower_ in self.rules.list_joiners or t.text == "," for t in between):
+                break
+            index -= 1
+        return before[index]
 
     def _later_actor(self, roles, cue) -> str | None:
         after = [p for p, r in roles if p.start >= cue.end and r == "neutral" and p.id_ in self.rules.actor_kinds]
@@ -514,12 +573,12 @@ class TradeEvents:
                 return found[-1].label_, "context"
         return None
 
-    def _status(self, cue, window, article: Article) -> tuple[str, bool]:
+    def _status(self, cue, window, article: Article) -> tuple[str, bool, bool]:
         rules = self.rules
         allowed = rules.allowed_status.get(cue.label_, frozenset())
         best = None
         talks = False
-        for span in article.statuses:
+        for span in article.window_statuses.get(window.start, []):
             if span.start < window.start or span.end > window.end or span.label_ not in allowed:
                 continue
             if span.end <= cue.start:
@@ -536,13 +595,13 @@ class TradeEvents:
             # The longer of two cues at the same place wins ("would lift" over "lift").
             key = (distance, -(span.end - span.start), rank)
             if best is None or key < best[0]:
-                best = (key, span.label_)
+                best = (key, span.label_, span.id_ == SCHEDULE_ID)
         if best is None:
-            return rules.default_status[cue.label_], False
+            return rules.default_status[cue.label_], False, False
         if talks and best[1] in rules.settled_statuses:
             # "agreed to begin talks on ending subsidies given to ...": the talks are the news.
-            return "negotiating", True
-        return best[1], True
+            return "negotiating", True, False
+        return best[1], True, best[2]
 
     @staticmethod
     def _closer_cue(status: Span, cue: Span, distance: int, cues: list[Span]) -> bool:
@@ -631,6 +690,14 @@ class TradeEvents:
         return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
 
     # --- merging ------------------------------------------------------------------------
+    def _distinct_agreements(self, first: list[Mention], second: list[Mention]) -> bool:
+        """Two parties may have a pact in force and be in new talks at once: groups whose
+        own sentences state such different stages are two measures, not one."""
+        stages = self.rules.agreement_stages
+        first_stages = {stages[m.status] for m in first if m.status_explicit and m.status in stages}
+        second_stages = {stages[m.status] for m in second if m.status_explicit and m.status in stages}
+        return bool(first_stages and second_stages) and not (first_stages & second_stages)
+
     def _merge(self, mentions: list[Mention]) -> list[dict]:
         rules = self.rules
         groups: dict[tuple[str, str], list[Mention]] = {}
@@ -646,7 +713,7 @@ class TradeEvents:
             for other in agreement_keys[index + 1:]:
                 if other in groups and other[0] == key[0]:
                     other_parties = {other[1]} | {t for m in groups[other] for t in m.targets}
-                    if other[1] in parties:
+                    if other[1] in parties and not self._distinct_agreements(groups[key], groups[other]):
                         groups[key].extend(groups.pop(other))
         for (kind, actor), group in list(groups.items()):
             into = rules.absorb.get(kind)
@@ -660,6 +727,11 @@ class TradeEvents:
             explicit = [m for m in group if m.status_explicit]
             status_from = lead if lead.status_explicit else (explicit[0] if explicit else lead)
             status = status_from.status
+            # "The sanctions take effect in mid-April": a later word on when the measure starts
+            # says it is not in force yet, whatever the first report's verb suggested.
+            scheduled = next((m for m in group if m.scheduled and m.status in rules.allowed_status.get(kind, ())), None)
+            if scheduled is not None and status == "in_effect":
+                status = scheduled.status
             if status not in rules.allowed_status.get(kind, {status}):
                 status = rules.default_status[kind]
             targets = lead.targets or next((m.targets for m in group if m.targets), [])

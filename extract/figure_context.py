@@ -9,12 +9,16 @@ import re
 
 from spacy.tokens import Doc, Span
 
-from extract.figure_lexicon import FigureLexicon
+from extract.figure_lexicon import FigureLexicon, first_chars
+from extract.sentences import ents_near, sentence_of_span
 
 _NP_TAGS = {"NN", "NNS", "NNP", "NNPS", "JJ", "VBG", "HYPH"}
 _NOUN_TAGS = {"NN", "NNS", "NNP", "NNPS"}
 _STOP_DIRECTION = {";", ":"}
 _LEADING_DET = re.compile(r"^(?:the|this|that|a|an)\s+", re.IGNORECASE)
+# How far (in tokens) a measure noun or a period date may stand from its figure.
+_MEASURE_WINDOW = 120
+_PERIOD_WINDOW = 120
 
 
 class FigureContext:
@@ -24,7 +28,10 @@ class FigureContext:
         self.measure_nouns = lexicon.cue_set("measure", "nouns")
         self.skip_nouns = lexicon.cue_set("measure", "skip")
         time_words = lexicon.cue_regex("time", "words") + "|" + lexicon.cue_regex("time", "months")
-        self.time_word_re = re.compile(rf"\b(?:{time_words})\b|(?<!\d)(?:1[89]|20)\d\d(?!\d)", re.IGNORECASE)
+        # the look-ahead refuses most positions at one character instead of trying every word
+        first = first_chars(lexicon.cue_set("time", "words") | lexicon.cue_set("time", "months"))
+        self.time_word_re = re.compile(rf"\b(?={first})(?:{time_words})\b|(?<!\d)(?:1[89]|20)\d\d(?!\d)",
+                                       re.IGNORECASE)
 
     def is_time(self, text: str) -> bool:
         """Whether a DATE entity reads as time at all (the NER tags "covid-19" DATE)."""
@@ -47,7 +54,7 @@ class FigureContext:
         return None
 
     def direction(self, span: Span, figure_tokens: set[int]) -> str | None:
-        doc, sent = span.doc, span.sent
+        doc, sent = span.doc, sentence_of_span(span)
         # A comparative right after wins: "80% higher", "10 pct lower".
         for token in doc[span.end:min(span.end + 2, sent.end)]:
             if token.tag_ in {"JJR", "RBR", "RB", "RP"} and self._cue(token):
@@ -63,14 +70,14 @@ class FigureContext:
 
     # -- measure ---------------------------------------------------------------------
     def measure(self, span: Span, figure_tokens: set[int]) -> str | None:
-        doc, sent = span.doc, span.sent
+        doc, sent = span.doc, sentence_of_span(span)
         # "40 pct of its annual production": what follows "of" is the measure of a share.
         if span.end < sent.end and doc[span.end].lower_ == "of" and span.label_ == "PERCENT":
             phrase = self._phrase_from(doc, span.end + 1, sent.end, figure_tokens)
             if phrase:
                 return phrase
         fallback = None
-        for i in range(span.start - 1, sent.start - 1, -1):
+        for i in range(span.start - 1, max(sent.start, span.start - _MEASURE_WINDOW) - 1, -1):
             token = doc[i]
             if i in figure_tokens or token.tag_ not in _NOUN_TAGS or token.ent_type_ in {"DATE", "GPE", "PERSON"}:
                 continue
@@ -123,9 +130,10 @@ class FigureContext:
 
     # -- period ----------------------------------------------------------------------
     def period(self, span: Span) -> str | None:
-        sent = span.sent
+        sent = sentence_of_span(span)
         best, best_distance = None, None
-        for ent in sent.ents:
+        # A bounded window: a date far from the figure is not its period, and a window keeps it linear.
+        for ent in ents_near(span.doc, max(sent.start, span.start - _PERIOD_WINDOW), min(sent.end, span.end + _PERIOD_WINDOW)):
             if ent.label_ != "DATE" or not self.is_time(ent.text):
                 continue
             if ent.start < span.end and ent.end > span.start:

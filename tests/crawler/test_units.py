@@ -133,3 +133,18 @@ def test_dedupe_signatures_survive_a_reload():
     paragraphs = ARTICLES[2]["paragraphs"]
     again = second.match("b", " ".join(paragraphs[:3]))
     assert again.kind == "near" and again.story_id == "story-a"
+
+
+def test_minhash_keeps_datasketch_values_so_stored_signatures_still_match():
+    """minhash() reuses permutations and a quicker sha1_hash32: the values must stay datasketch's own."""
+    from datasketch import MinHash
+
+    from crawler.dedupe import NUM_PERM, SHINGLE_WORDS, normalise
+
+    text = " ".join(p for a in ARTICLES[:2] for p in a["paragraphs"])
+    words = normalise(text).split()
+    reference = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
+    reference.update_batch(list({" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
+                                 for i in range(len(words) - SHINGLE_WORDS + 1)}))
+    assert (minhash(text).hashvalues == reference.hashvalues).all()
+    assert (minhash(text + " ").hashvalues == reference.hashvalues).all()     # permutations reused: same again

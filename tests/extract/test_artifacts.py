@@ -336,3 +336,13 @@ def test_bracketed_company_name_of_wire_copy_is_kept_as_text():
     text = "<Northwind Power Co Ltd> said it <b>may</b> build a plant.<p>Orders rose.</p>"
     assert clean_text(text) == "Northwind Power Co Ltd said it may build a plant.\n\nOrders rose."
     assert clean_text(clean_text(text)) == clean_text(text)
+
+
+def test_line_rules_keep_their_meaning_with_linear_lookbehinds():
+    import re
+
+    from extract import artifacts
+
+    for text in ["a\n  \n  b", "a   \n b", "\n\n  x  \n", "  \n  \n\n   "]:
+        assert artifacts._AROUND_NEWLINE.sub("\n", text) == re.sub(r" *\n *", "\n", text)
+    assert artifacts._INDENTED_LINE.findall("x\n  \n  y") == re.findall(r"[^\S\n]*\n[^\S\n]+(?=\S)", "x\n  \n  y")

@@ -119,3 +119,27 @@ def test_pipeline_saves_and_loads(nlp, tmp_path):
     text = "Orvale Electronics Corp and SK Hynix signed a deal, Reuters reported."
     assert [c["name"] for c in loaded(text)._.companies] == [c["name"] for c in nlp(text)._.companies]
     assert {c["name"] for c in loaded(text)._.companies} == {"Orvale Electronics Corp", "SK Hynix"}
+
+
+def test_a_shared_first_word_does_not_merge_firms(nlp):
+    # Wire copy at the very start of a text, a parent with the same first word, then the bare
+    # first word: two firms, the bare word going to the one introduced first.
+    text = ("<Corvane Canada Ltd> said it will import 100,000 cars. Corvane Canada, a subsidiary of "
+            "Corvane Motors Corp of the U.S., will sell them. Corvane said sales start in May.")
+    doc = nlp(text)
+    known = CompanyKnowledge.from_files()
+    by_name = {known.normalise(c["name"]): c for c in doc._.companies}
+    assert set(by_name) == {"corvane canada", "corvane motors"}, doc._.companies
+    assert "Corvane" in by_name["corvane canada"]["aliases"]
+    assert "Corvane" not in by_name["corvane motors"]["aliases"]
+
+
+def test_legal_suffix_names_are_found_even_untagged(nlp):
+    # the run before a legal suffix is the name; a sentence-initial article or a previous
+    # firm's suffix ends it
+    from extract.company_evidence import legal_suffix_names
+    doc = nlp("Talvern Motor Co and United Brisk Industries Co Ltd signed. The Company said so.")
+    names = [span.text for span in legal_suffix_names(doc, CompanyKnowledge.from_files())]
+    assert "Talvern Motor Co" in names and "United Brisk Industries Co Ltd" in names
+    assert all(" and United" not in name for name in names)
+    assert "The Company" not in [c["name"] for c in doc._.companies]

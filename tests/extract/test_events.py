@@ -248,3 +248,33 @@ def test_trying_to_remove_a_barrier_leaves_it_in_effect(nlp):
 def test_a_signed_trade_protocol_is_an_agreement(nlp):
     found = _events(nlp, "Chile and Peru signed a trade protocol in Lima on Monday.")
     assert [(e["type"], e["actor"]) for e in found] == [("trade_agreement", "CL")], found
+
+
+def test_a_signed_pact_and_new_talks_of_the_same_parties_are_two_events(nlp):
+    found = _events(nlp, "Peru signed a trade agreement with Chile in 1998, and the pact has been in force since.\n\n"
+                         "Chile and Peru began talks on a new trade deal on Monday.")
+    agreements = sorted((e["actor"], e["status"]) for e in found if e["type"] == "trade_agreement")
+    assert agreements == [("CL", "negotiating"), ("PE", "announced")], found
+
+
+def test_the_same_pact_named_by_either_party_is_one_event(nlp):
+    found = _events(nlp, "Peru signed a trade agreement with Chile in 1998.\n\n"
+                         "Chile said the trade agreement with Peru was working well.")
+    assert [(e["type"], e["actor"]) for e in found] == [("trade_agreement", "PE")], found
+
+
+def test_repeated_talks_on_one_pact_stay_one_event(nlp):
+    found = _events(nlp, "Chile and Peru began talks on a new trade deal on Monday.\n\n"
+                         "The talks between Chile and Peru will continue next week.")
+    assert [(e["type"], e["actor"]) for e in found] == [("trade_agreement", "CL")], found
+
+
+def test_status_and_goods_are_looked_up_per_sentence(nlp):
+    """Each cue reads only its own sentence's status words and goods (kept per window), so
+    far-away sentences cannot leak in and a long text stays linear."""
+    text = "The United States imposed tariffs on Brazilian shoes.\n\n" + (
+        "Exports of rice rose sharply last month, traders said.\n\n" * 200) + "Japan will lift its quota on beef imports."
+    found = {(e["type"], e["actor"]): e for e in _events(nlp, text)}
+    assert found[("tariff", "US")]["status"] == "in_effect"
+    assert found[("tariff", "US")]["hs_chapters"] != ["10"]
+    assert found[("import_restriction", "JP")]["status"] == "lifted"

@@ -231,3 +231,24 @@ def test_hyphenated_quantity_before_an_amount_noun_is_a_figure(nlp):
     same(found(nlp, "Growers want to trim the 45,000-tonne world surplus by 5,000 tonnes."),
          [("quantity", 45000, "tonne"), ("quantity", 5000, "tonne")])
     assert found(nlp, "Beans are shipped in 70-kg sacks along a 900-mile road.") == []
+
+
+def test_sentence_helper_agrees_with_spacy():
+    # extract.sentences replaces Span.sent (a rescan per call) with a cached binary search
+    import spacy as _spacy
+    from extract.sentences import expanded_spans, sentence_of, sentence_of_span
+
+    nlp = _spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("Exports rose 10 pct. Imports fell 5 pct to $1.5bn! Prices were flat.")
+    for token in doc:
+        assert sentence_of(doc, token.i) == token.sent
+    span = doc[5:8]
+    assert sentence_of_span(span) == span.sent
+    for start, end in [(13, 19), (43, 49), (0, 7)]:
+        expected = doc.char_span(start, end, alignment_mode="expand")
+        (got,) = expanded_spans(doc, [(start, end, "X")])
+        assert (got.start, got.end) == (expected.start, expected.end)
+    # no sentence boundaries: the whole doc
+    bare = _spacy.blank("en")("one two three")
+    assert sentence_of(bare, 1).text == "one two three"

@@ -29,8 +29,6 @@ def test_articles_committed_before_a_kill_survive_it(result):
     assert result.failing("final run completes") == []
 
 
-@pytest.mark.xfail(strict=False, reason="crawler/spiders/base.py: feed validators (ETag) are stored when the feed is "
-                   "parsed; after a kill the next run gets 304 and never fetches that feed's unfetched entries")
 def test_every_article_is_stored_after_the_restart(result):
     assert result.failing("final: every demo article stored") == []
     assert result.lost == 0

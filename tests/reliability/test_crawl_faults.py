@@ -30,8 +30,6 @@ def test_hostile_feeds_are_refused_and_nothing_of_them_is_stored(result):
     assert result.failing("run finished") == []
 
 
-@pytest.mark.xfail(strict=False, reason="crawler/spiders/base.py describe_failure: a body cut off at "
-                   "DOWNLOAD_MAXSIZE without Content-Length is logged as a bare 'DownloadCancelledError'")
 def test_streamed_oversize_page_reason_names_the_size_cap(result):
     assert result.failing("fault /oversize-stream") == []
 

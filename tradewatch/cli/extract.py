@@ -16,8 +16,7 @@ def extract_command(jsonl: bool, input_file, model: str | None, n_process: int) 
     """Write one {"id","figures","companies","events"} line per input line."""
     from tradewatch.extraction import extract_jsonl  # spaCy loads only for this command
 
-    from extract import ModelNotAvailable
-    from extract.nlp import ensure_model_available
+    from extract import ModelNotAvailable, ensure_model_available
 
     try:
         ensure_model_available(model)
