@@ -53,10 +53,11 @@ def test_two_processes_fetch_every_url_exactly_once(server, tmp_path, redis_url)
     items = []
     for i in range(n):
         a = ARTICLES[i % len(ARTICLES)]
-        # Distinct texts, so dedupe does not hide pages; a little latency so both processes get work.
+        # Distinct texts, so dedupe does not hide pages; enough latency that the later-starting process
+        # still finds work on a busy machine.
         paragraphs = [f"Item {i}: " + p.replace("percent", f"percent ({i * 7 + 3} units)") for p in a["paragraphs"]]
         items.append({"title": f"{a['title']} #{i}",
-                      "url": server.route(f"/a/{i}.html", html_page(f"{a['title']} #{i}", paragraphs), delay=0.15)})
+                      "url": server.route(f"/a/{i}.html", html_page(f"{a['title']} #{i}", paragraphs), delay=0.4)})
     feed = server.route("/feed.xml", rss(items), content_type="application/rss+xml")
     config = Config(sources=[Source(name="wire", kind="feed", urls=[feed])])
     settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "TRADEWATCH_REDIS_IDLE_CLOSE": 3.0}
