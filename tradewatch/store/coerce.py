@@ -16,3 +16,12 @@ def float_or_none(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+def str_list(value: Any) -> list[str]:
+    """A list of non-blank strings from None, one string, or an iterable."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return [str(v) for v in value if v is not None and str(v).strip()]

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import timedelta
 from typing import Any, Iterable
 
-from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int
+from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int, str_list as _str_list
 from tradewatch.store import identity
 from tradewatch.store.event_dates import resolve_stated_date
 from tradewatch.store.ids import stable_id
@@ -42,12 +42,6 @@ def _codes(value: Any) -> list[str]:
     return sorted({str(v).strip().upper() for v in value if v is not None and str(v).strip()})
 
 
-def _str_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    return [str(v) for v in value if v is not None and str(v).strip()]
 
 
 class EventMatcher:

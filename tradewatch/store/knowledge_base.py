@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 from filelock import FileLock
 
-from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int
+from tradewatch.store.coerce import float_or_none as _float, int_or_none as _int, str_list as _str_list
 from tradewatch.store.companies import CompanyIndex
 from tradewatch.store.events import EventMatcher, refresh_events
 from tradewatch.store.ids import canonical_url, stable_id
@@ -51,12 +51,6 @@ def _month(value: str | None) -> str | None:
     return value[:7] if value and re.match(r"\d{4}-\d{2}", value) else None
 
 
-def _str_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    return [str(v) for v in value if v is not None and str(v).strip()]
 
 
 @functools.lru_cache(maxsize=1)
