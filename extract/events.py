@@ -661,6 +661,8 @@ class TradeEvents:
         doc = article.doc
         dates = article.window_dates.get(window.start, [])
         announced = effective = None
+        if not dates:
+            return announced, effective
         for date in dates:
             previous = doc[date.start - 1].lower_ if date.start > window.start else ""
             if previous in rules.effective_markers and effective is None:
@@ -669,9 +671,12 @@ class TradeEvents:
             close = [d for d in dates if abs(d.start - cue.end) <= 8 or abs(cue.start - d.end) <= 8]
             if close:
                 effective = " ".join(close[0].text.split())
-        verbs = [t.i for t in window if t.lemma_.lower() in rules.announced_verbs]
         for date in dates:
-            if " ".join(date.text.split()) != effective and any(abs(date.start - v) <= 4 for v in verbs):
+            # an announcing verb within four tokens of the date; looked up locally, not per window,
+            # so a long sentence with many cues stays linear
+            near = range(max(window.start, date.start - 4), min(window.end, date.start + 5))
+            if " ".join(date.text.split()) != effective and any(
+                    doc[i].lemma_.lower() in rules.announced_verbs for i in near):
                 announced = " ".join(date.text.split())
                 break
         return announced, effective
