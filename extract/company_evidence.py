@@ -124,7 +124,9 @@ def find_candidates(doc: Doc, known: CompanyKnowledge, text: str | None = None) 
         while span is not None and len(span) > 1 and known.context_nouns.get(span[0].lower_) == COMPANY \
                 and span[0].is_title and span[0].is_sent_start:
             span = span[1:]
-        if span is None or (span.start, span.end) in seen:
+        # a model "entity" thousands of tokens long (word soup) names nothing, and matching it
+        # against the text again would cost its length at every token
+        if span is None or len(span) > MAX_NAME_TOKENS or (span.start, span.end) in seen:
             return None
         seen.add((span.start, span.end))
         candidate = Candidate(span=span, label=label, ent_id=ent_id, model_number=model_number)

@@ -63,6 +63,12 @@ def _any_case_lemmas(pattern: list[dict]) -> list[dict]:
     return out
 
 
+# A window longer than this is matched piece by piece (see CueMatcher._pieces); the overlap
+# is longer than any cue pattern.
+PIECE_TOKENS = 200
+PIECE_OVERLAP = 40
+
+
 class CueMatcher:
     """Matches labelled patterns ({"label", "pattern", "id"?}) as spans labelled `label`, with
     `id_` set to the pattern's id, stepping over line breaks.
@@ -71,7 +77,10 @@ class CueMatcher:
     whose anchor it contains: a sentence naming "tariffs" does not pay for the quota,
     subsidy and agreement patterns (the Matcher's cost grows with patterns x tokens)."""
 
-    def __init__(self, nlp: Language, patterns: list[dict]):
+    def __init__(self, nlp: Language, patterns: list[dict], max_per_window: int | None = None):
+        # Work per sentence is bounded: past `max_per_window` matches a "sentence" is a list or
+        # word soup, and reading every cue in it would cost its length in each cue's context.
+        self.max_per_window = max_per_window
         self.groups: list[tuple[frozenset[str] | None, Matcher]] = []
         by_anchor: dict[frozenset[str] | None, Matcher] = {}
         stop_words = nlp.Defaults.stop_words
@@ -97,13 +106,33 @@ class CueMatcher:
     def __call__(self, windows: list[Span]) -> list[Span]:
         found = []
         for window in windows:
-            words = self._words(window)
             spans = []
-            for anchor, matcher in self.groups:
-                if anchor is None or not anchor.isdisjoint(words):
-                    spans.extend(matcher(window, as_spans=True))
-            spans.sort(key=lambda span: (span.start, span.end))
-            for span in spans:
+            for piece, limit in self._pieces(window):
+                spans.extend(span for span in self._match(piece) if span.start < limit)
+                if self.max_per_window is not None and len(spans) >= self.max_per_window:
+                    break
+            for span in spans[:self.max_per_window]:
                 label, _, ident = span.label_.partition("|")
                 found.append(Span(span.doc, span.start, span.end, label=label, span_id=ident))
         return found
+
+    def _match(self, piece: Span) -> list[Span]:
+        words = self._words(piece)
+        spans = []
+        for anchor, matcher in self.groups:
+            if anchor is None or not anchor.isdisjoint(words):
+                spans.extend(matcher(piece, as_spans=True))
+        spans.sort(key=lambda span: (span.start, span.end))
+        return spans
+
+    def _pieces(self, window: Span):
+        """The window itself, or (a "sentence" longer than any real one, when matches are
+        capped) pieces of PIECE_TOKENS, read until the cap is reached: the Matcher's cost then
+        stops at the cap too. Pieces overlap by PIECE_OVERLAP tokens so a pattern crossing a
+        cut is still found; a match belongs to the piece it starts in."""
+        if self.max_per_window is None or len(window) <= PIECE_TOKENS + PIECE_OVERLAP:
+            yield window, window.end
+            return
+        doc = window.doc
+        for start in range(window.start, window.end, PIECE_TOKENS):
+            yield doc[start:min(start + PIECE_TOKENS + PIECE_OVERLAP, window.end)], start + PIECE_TOKENS

@@ -19,12 +19,13 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extract import jurisdictions as _jurisdictions  # noqa: F401  (registers trade_jurisdictions)
-from extract.event_cues import CueMatcher, read_patterns
+from extract.event_cues import PIECE_OVERLAP, PIECE_TOKENS, CueMatcher, read_patterns
 from extract.event_hs import HsLexicon, HsMatch, load_hs_lexicon
 from extract.event_rules import EventRules
 from extract.jurisdictions import data_path
@@ -83,11 +84,11 @@ class Article:
 class TradeEvents:
     def __init__(self, nlp: Language, rules: EventRules, hs: HsLexicon, cue_patterns: list[dict],
                  status_patterns: list[dict],
-                 jurisdiction_key: str, threshold: float):
+                 jurisdiction_key: str, threshold: float, max_cues_per_sentence: int | None = None):
         self.rules = rules
         self.hs = hs
-        self.cue_matcher = CueMatcher(nlp, cue_patterns)
-        self.status_matcher = CueMatcher(nlp, status_patterns)
+        self.cue_matcher = CueMatcher(nlp, cue_patterns, max_cues_per_sentence)
+        self.status_matcher = CueMatcher(nlp, status_patterns, max_cues_per_sentence)
         self.jurisdiction_key = jurisdiction_key
         self.threshold = threshold
 
@@ -115,7 +116,7 @@ class TradeEvents:
         places = list(doc.spans.get(self.jurisdiction_key, []))
         cues_by_window = _group_by_window(cues, windows)
         # Status words matter only next to a measure: match them in those sentences alone.
-        statuses = self.status_matcher([w for w, group in zip(windows, cues_by_window) if group])
+        statuses = self.status_matcher([_around(w, group) for w, group in zip(windows, cues_by_window) if group])
         doc.spans[STATUS_KEY] = statuses
         article = Article(doc, statuses, places, self.hs.matches(doc), windows, has_headline)
         # Mentions and their roles per window, worked out once (long texts have thousands).
@@ -791,6 +792,14 @@ def _group_by_window(spans: list[Span], windows: list[Span]) -> list[list[Span]]
     return groups
 
 
+def _around(window: Span, cues: list[Span]) -> Span:
+    """The part of a window its cues can reach: all of a real sentence, but only up to a piece
+    past the last kept cue of a "sentence" longer than any real one (word soup, a data dump)."""
+    if len(window) <= PIECE_TOKENS + PIECE_OVERLAP:
+        return window
+    return window.doc[window.start:min(window.end, max(c.end for c in cues) + PIECE_TOKENS)]
+
+
 def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
     """Sentences, also cut at the blank line after the headline so it never runs into the body;
     and whether the text has a headline (the first window) at all."""
@@ -799,8 +808,10 @@ def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
     if boundary is not None and doc[:boundary].text.rstrip()[-1:] in (".", "!", "?", '"'):
         boundary = None
     # A sentence never runs over a paragraph break (the tagger's sentences sometimes do).
-    breaks = [t.i for t in doc if t.is_space and "\n\n" in t.text and 0 < t.i < len(doc) - 1
-              and (doc[t.i - 1].text[-1] in _SENTENCE_END or doc[t.i + 1].text[:1].isupper())]
+    # (space tokens found from flags read in one C pass, not by visiting every token)
+    spaces = doc.to_array([IS_SPACE]).ravel().tolist() if len(doc) else []
+    breaks = [i for i, space in enumerate(spaces) if space and 0 < i < len(doc) - 1 and "\n\n" in doc[i].text
+              and (doc[i - 1].text[-1] in _SENTENCE_END or doc[i + 1].text[:1].isupper())]
     if boundary is not None and boundary not in breaks:
         breaks = sorted(breaks + [boundary])
     windows = []
@@ -828,16 +839,19 @@ def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
         "status_patterns": "patterns/events_status.jsonl",
         "jurisdiction_key": JURISDICTION_KEY,
         "threshold": None,
+        # a bound on work, not a rule of language: no real sentence names this many measures
+        "max_cues_per_sentence": 24,
     },
 )
 def make_trade_events(nlp: Language, name: str, rules: str, hs_lexicon: str, cue_patterns: str, status_patterns: str,
-                      jurisdiction_key: str, threshold: float | None):
+                      jurisdiction_key: str, threshold: float | None, max_cues_per_sentence: int | None):
     loaded = EventRules.from_toml(data_path(rules))
     lexicon = HsLexicon(nlp, load_hs_lexicon(data_path(hs_lexicon)))
     if threshold is None:
         threshold = loaded.confidence["threshold"]
     return TradeEvents(nlp, loaded, lexicon, read_patterns(data_path(cue_patterns)),
-                       read_patterns(data_path(status_patterns)), jurisdiction_key, float(threshold))
+                       read_patterns(data_path(status_patterns)), jurisdiction_key, float(threshold),
+                       max_cues_per_sentence)
 
 
 def add_to_pipeline(nlp: Language) -> None:

@@ -118,8 +118,9 @@ class FigureFinder:
         }
 
     # -- public --------------------------------------------------------------------------
-    def find(self, doc: Doc) -> list[Amount]:
-        text = doc.text
+    def find(self, doc: Doc, text: str | None = None) -> list[Amount]:
+        """`text` is doc.text when the caller has it (spaCy rebuilds it token by token per access)."""
+        text = doc.text if text is None else text
         amounts = [a for a in (self._read(m, text) for m in self.lex.amount_re.finditer(text)) if a]
         self._drop_non_figures(amounts, text)
         self._per_period_units(amounts, text)
@@ -131,7 +132,7 @@ class FigureFinder:
         self._drop_counted_notes(amounts, doc)
         self._resolve_points(amounts, doc)
         self._bare_scaled_as_context(amounts, doc)
-        self._bare_in_comparisons(amounts, doc)
+        self._bare_in_comparisons(amounts, doc, text)
         return [a for a in amounts if a.kind and not a.dropped]
 
     # -- reading one match -----------------------------------------------------------
@@ -353,10 +354,9 @@ class FigureFinder:
         return any(a.start >= sent_start and a.kind in ("money", "quantity") and not a.dropped and not a.bare
                    for a in amounts[:i])
 
-    def _bare_in_comparisons(self, amounts: list[Amount], doc: Doc) -> None:
+    def _bare_in_comparisons(self, amounts: list[Amount], doc: Doc, text: str) -> None:
         """'to 50,000 tonnes from 70,000'; 'a quota of 28,526 tonnes, Indonesia 24,516'."""
         starts = token_starts(doc)
-        text = doc.text
         for i, a in enumerate(amounts):
             if not a.bare or a.scale_text or a.spelled or a.dropped not in ("", "bare number"):
                 continue
@@ -439,7 +439,7 @@ class FigureFinder:
         span = doc.char_span(here.start, here.end, alignment_mode="expand")
         sent = sentence_of_span(span) if span is not None else None
         sent_start = sent.start_char if sent is not None else 0
-        sent_end = sent.end_char if sent is not None else len(doc.text)
+        sent_end = sent.end_char if sent is not None else doc[-1].idx + len(doc[-1].text_with_ws)
         # The nearest money or quantity figure before it in the same sentence, then
         # the nearest money figure before it in the article, then one after it in the sentence.
         usable = [a for a in amounts[:i] if a.kind in ("money", "quantity") and not a.dropped and not a.bare]

@@ -7,6 +7,7 @@ the one regular expression that finds amounts in text.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -37,9 +38,13 @@ def read_csv(path: str | Path) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)   # called for every figure found; the surfaces are few
 def norm_surface(text: str) -> str:
     """Lowercase and single-spaced: the key under which surfaces are looked up."""
-    return re.sub(r"\s+", " ", text.strip().lower())
+    return _SPACES.sub(" ", text.strip().lower())
 
 
 def surface_pattern(surface: str) -> str:

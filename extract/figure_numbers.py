@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 _FRACTION = re.compile(r"-(\d{1,2})/(\d{1,2})$")
+_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 
 
 def parse_digits(text: str) -> float | None:
@@ -63,4 +64,4 @@ def parse_words(text: str, number_words: dict[str, float]) -> float | None:
 
 def is_year_like(text: str) -> bool:
     """A bare four-digit number that reads as a year: 1986, 2004."""
-    return bool(re.fullmatch(r"(1[89]\d\d|20\d\d)", text.strip()))
+    return bool(_YEAR.fullmatch(text.strip()))

@@ -48,7 +48,7 @@ def find_mentions(doc: Doc, finder: FigureFinder) -> list[dict]:
     """Every figure mention in the doc, in text order (repeats included)."""
     mentions = []
     text = doc.text  # spaCy rebuilds doc.text on every access: read it once
-    for amount in finder.find(doc):
+    for amount in finder.find(doc, text):
         mentions.append({
             "text": text[amount.start:amount.end],
             "kind": amount.kind,

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
 import pycountry
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -75,11 +77,15 @@ def without_spaces(doc: Doc, matchers) -> list[tuple[int, int, int]]:
     """Phrase matches on the doc with its whitespace tokens left out, as (key, start, end) in
     the doc's own token offsets: wire text wraps names ("General\nAgreement") and the
     PhraseMatcher, unlike a token Matcher with optional-space steps, stays fast."""
-    keep = [token.i for token in doc if not token.is_space]
-    if len(keep) == len(doc):
+    # token flags read in one C pass: a Python loop over a long doc's tokens costs more than the match
+    flags = doc.to_array([ORTH, IS_SPACE]) if len(doc) else None
+    if flags is None or not flags[:, 1].any():
         shadow, keep = doc, list(range(len(doc)))
     else:
-        shadow = Doc(doc.vocab, words=[doc[i].text for i in keep])
+        strings = doc.vocab.strings
+        kept = flags[flags[:, 1] == 0]
+        keep = numpy.flatnonzero(flags[:, 1] == 0).tolist()
+        shadow = Doc(doc.vocab, words=[strings[orth] for orth in kept[:, 0].tolist()])
     found = []
     for matcher in matchers:
         found.extend((key, keep[start], keep[end - 1] + 1) for key, start, end in matcher(shadow))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Iterable, Iterator
 
 import spacy
@@ -16,6 +17,26 @@ from extract.artifacts import clean_text
 from extract.records import TEXT_OFFSET_KEY, doc_to_record
 
 from extract import DEFAULT_MODEL  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+# Work per article is bounded: only the first MAX_ANALYSED_CHARS of a text go through the
+# pipeline (the longest real news article is far shorter; 200,000 characters is ~35,000 words).
+# Without it, a 1 MB page would cost the model ~30 s and fail spaCy's max_length check
+# (E088) on every run. The stored text stays whole; offsets stay valid (a prefix is kept).
+MAX_ANALYSED_CHARS = 200_000
+MAX_TITLE_CHARS = 1_000
+
+
+def _analysed_part(text: str) -> str:
+    if len(text) <= MAX_ANALYSED_CHARS:
+        return text
+    cut = text.rfind(" ", MAX_ANALYSED_CHARS - 1_000, MAX_ANALYSED_CHARS)
+    cut = cut if cut > 0 else MAX_ANALYSED_CHARS
+    logger.warning("text of %d characters: analysing the first %d", len(text), cut)
+    return text[:cut]
+
+
 @functools.lru_cache(maxsize=4)
 def load_pipeline(model: str | None = None) -> Language:
     """The model with the parser swapped for the fast sentence recogniser, plus our components."""
@@ -57,8 +78,8 @@ def extract_records(
 
 def _join(title: str, text: str) -> tuple[str, int]:
     """The Doc text (title, blank line, cleaned text) and where the article text starts in it."""
-    text = clean_text(text or "")
-    title = " ".join((title or "").split())
+    text = _analysed_part(clean_text(text or ""))
+    title = " ".join((title or "").split())[:MAX_TITLE_CHARS]
     if not title:
         return text, 0
     return f"{title}\n\n{text}", len(title) + 2
