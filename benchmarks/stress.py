@@ -90,6 +90,11 @@ def report(results: list[FamilyResult], total_seconds: float) -> str:
                       f"{f.get('faults_logged')}/{f.get('faults')} faults in the run log with a reason "
                       f"(+{f.get('slow_pages_stored_instead')} slow pages the crawler waited for and stored whole) "
                       f"({f.get('crawl_seconds')} s, {f.get('requests_served')} requests served)."]
+    hostile_result = next((r for r in results if r.family == "hostile content"), None)
+    if hostile_result and hostile_result.figures.get("components"):
+        lines += ["", "Extraction components on adversarial text (budget: 1 s per MB, or half the statistical "
+                      "model's time on the same text, whichever is larger):", ""]
+        lines += [f"- {line}" for line in hostile_result.figures["components"]]
     lines += ["", "## Failing cases", ""]
     for r in results:
         for failure in r.failures[:25]:

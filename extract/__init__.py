@@ -8,7 +8,8 @@ Public surface (other packages use only these):
     extract.nlp.extract_records(items, nlp=None, ...) -> iterator of (id, dict)
 """
 
-EXTRACTOR_VERSION = "0.1.0"
+# Bumped whenever extraction output can change: stored articles are re-extracted on the next run.
+EXTRACTOR_VERSION = "0.1.1"
 
 
 class ModelNotAvailable(RuntimeError):

@@ -205,6 +205,9 @@ def legal_suffix_names(doc: Doc, known: CompanyKnowledge) -> list[Span]:
             if _is_legal_suffix(word, known) or \
                     not (word.is_title or (word.is_upper and word.is_alpha) or word.lower_ in {"&", "and"}):
                 break      # another firm's suffix ends the run: "Sittipol Motor Co and United …"
+            if word.lower_ in {"&", "and"} and k > 0 and doc[k - 1].ent_id_.startswith(COMPANY) and k + 1 < i:
+                break      # a known firm before the "and" is another firm: "Shinhan Bank and Quillon Steel Ltd"
+                           # (but "Goldman Sachs and Co", "Cable and Wireless Plc" are one name)
             start, k = k, k - 1
         while start < i and doc[start].lower_ in {"&", "and"}:
             start += 1
@@ -452,6 +455,10 @@ def name_votes(candidate: Candidate, known: CompanyKnowledge, doc_gpes: set[str]
         return
     if known.country_code(text) or known.is_region(text):
         candidate.vote("place", 3, "country or region name")
+        return
+    if len(words) > 1 and known.country_code(span[-1].text) and \
+            all(w in known.portfolio_words or w in NAME_JOINERS for w in words[:-1]):
+        candidate.vote("government", 3, "a portfolio and a country")   # "Global Affairs Canada"
         return
     if candidate.label in {"GPE", "LOC"}:
         candidate.vote("place", 1.5, "tagged as a place")

@@ -71,6 +71,7 @@ class CompanyKnowledge:
     following_nouns: dict[str, str]              # noun right after a name -> class
     country_firm_endings: frozenset[str]
     government_roles: frozenset[str]
+    portfolio_words: frozenset[str]
     list_verbs: frozenset[str]
     list_prepositions: tuple[tuple[str, ...], ...]
     person_titles: frozenset[str]
@@ -121,6 +122,7 @@ class CompanyKnowledge:
             company_words=frozenset(w.lower() for w in cues.get("company_name_words", {}).get("words", [])),
             context_nouns=context,
             government_roles=frozenset(w.lower() for w in cues.get("government_roles", {}).get("words", [])),
+            portfolio_words=frozenset(w.lower() for w in cues.get("portfolio_words", {}).get("words", [])),
             country_firm_endings=frozenset(w.lower() for w in cues.get("country_firm_endings", {}).get("words", [])),
             following_nouns={w.lower(): kind for kind, words in cues.get("following_nouns", {}).items()
                              for w in words},

@@ -38,7 +38,7 @@ def run(size: int, pipe_size: int, *, timeout: float = 400) -> FamilyResult:
             result.case(event["case"], event["ok"], f"{event['seconds']}s {event['detail']}")
             result.figures[event["case"]] = event["seconds"]
             if event["case"].startswith("extraction components"):   # the report shows s/MB and model ratio
-                result.figures.setdefault("info", []).append(f"{event['case']}: {event['detail']}")
+                result.figures.setdefault("components", []).append(f"{event['case']}: {event['detail']}")
         elif "info" in event:
             result.figures.setdefault("info", []).append(event["info"])
     if current is not None or code not in (0,):
