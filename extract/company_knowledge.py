@@ -32,6 +32,11 @@ def resolve_path(path: str | Path) -> Path:
     return path if path.is_absolute() else PACKAGE_DIR / path
 
 
+def word_set(cues: dict, section: str) -> frozenset[str]:
+    """The lowercased `words` of one `[section]` of a cue file (empty when the section is absent)."""
+    return frozenset(w.lower() for w in cues.get(section, {}).get("words", []))
+
+
 def read_word_list(path: str | Path) -> frozenset[str]:
     words = set()
     for line in resolve_path(path).read_text(encoding="utf-8").splitlines():
@@ -119,21 +124,21 @@ class CompanyKnowledge:
             name_heads=heads,
             name_phrases=phrases,
             leading_words=leading,
-            company_words=frozenset(w.lower() for w in cues.get("company_name_words", {}).get("words", [])),
+            company_words=word_set(cues, "company_name_words"),
             context_nouns=context,
-            government_roles=frozenset(w.lower() for w in cues.get("government_roles", {}).get("words", [])),
-            portfolio_words=frozenset(w.lower() for w in cues.get("portfolio_words", {}).get("words", [])),
-            country_firm_endings=frozenset(w.lower() for w in cues.get("country_firm_endings", {}).get("words", [])),
+            government_roles=word_set(cues, "government_roles"),
+            portfolio_words=word_set(cues, "portfolio_words"),
+            country_firm_endings=word_set(cues, "country_firm_endings"),
             following_nouns={w.lower(): kind for kind, words in cues.get("following_nouns", {}).items()
                              for w in words},
             list_verbs=frozenset(w.lower() for w in introducers.get("verbs", [])),
             list_prepositions=tuple(tuple(p.lower().split()) for p in introducers.get("prepositions", [])),
-            person_titles=frozenset(w.lower() for w in cues.get("person_titles", {}).get("words", [])),
+            person_titles=word_set(cues, "person_titles"),
             country_aliases=aliases,
             given_names=read_word_list(given_names_path) - {"name"},
             acronym_definers={w.lower(): kind for kind, words in cues.get("acronym_definers", {}).items()
                               for w in words},
-            speech_verbs=frozenset(w.lower() for w in cues.get("speech_verbs", {}).get("words", [])),
+            speech_verbs=word_set(cues, "speech_verbs"),
         )
 
     @property

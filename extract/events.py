@@ -19,6 +19,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy
 from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -809,8 +810,8 @@ def _sentence_windows(doc: Doc) -> tuple[list[Span], bool]:
         boundary = None
     # A sentence never runs over a paragraph break (the tagger's sentences sometimes do).
     # (space tokens found from flags read in one C pass, not by visiting every token)
-    spaces = doc.to_array([IS_SPACE]).ravel().tolist() if len(doc) else []
-    breaks = [i for i, space in enumerate(spaces) if space and 0 < i < len(doc) - 1 and "\n\n" in doc[i].text
+    spaces = numpy.flatnonzero(doc.to_array([IS_SPACE])).tolist() if len(doc) else []
+    breaks = [i for i in spaces if 0 < i < len(doc) - 1 and "\n\n" in doc[i].text
               and (doc[i - 1].text[-1] in _SENTENCE_END or doc[i + 1].text[:1].isupper())]
     if boundary is not None and boundary not in breaks:
         breaks = sorted(breaks + [boundary])

@@ -83,9 +83,9 @@ def without_spaces(doc: Doc, matchers) -> list[tuple[int, int, int]]:
         shadow, keep = doc, list(range(len(doc)))
     else:
         strings = doc.vocab.strings
-        kept = flags[flags[:, 1] == 0]
-        keep = numpy.flatnonzero(flags[:, 1] == 0).tolist()
-        shadow = Doc(doc.vocab, words=[strings[orth] for orth in kept[:, 0].tolist()])
+        words = flags[:, 1] == 0
+        keep = numpy.flatnonzero(words).tolist()
+        shadow = Doc(doc.vocab, words=[strings[orth] for orth in flags[words, 0].tolist()])
     found = []
     for matcher in matchers:
         found.extend((key, keep[start], keep[end - 1] + 1) for key, start, end in matcher(shadow))
