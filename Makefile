@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: install demo test serve eval bench stress system-deps clean-data
+.PHONY: install demo test test-fast lint-imports serve eval bench stress train system-deps clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,16 @@ install: $(STAMP)
 demo: install
 	$(BIN)/tradewatch daily --demo
 
-test: install system-deps
+# Everything, what CI runs: the layer contracts (pyproject [tool.importlinter]), then every test.
+test: install system-deps lint-imports
 	$(BIN)/python -m pytest -q
+
+# Unit tests only (no real processes, servers or crawls): well under a minute.
+test-fast: install lint-imports
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 serve: install
 	$(BIN)/tradewatch serve

@@ -99,7 +99,7 @@ def run_bare(urls: list[str], tmp: Path) -> dict:
 
 def run_full(sitemap_url: str, pages: int, workers, tmp: Path, name: str = "full", **extra) -> dict:
     from crawler.run import crawl
-    from tradewatch.config import Config, Source
+    from core.config import Config, Source
 
     config = Config(sources=[Source(name="demo", kind="sitemap", urls=[sitemap_url])])
     settings = {**CONCURRENCY, "TRADEWATCH_ALLOWED_NETWORKS": ["127.0.0.1/32"],

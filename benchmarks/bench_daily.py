@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.settings import FAST_LOCAL  # noqa: E402
-from tradewatch.config import Config, Source, Watchlist  # noqa: E402
+from core.config import Config, Source, Watchlist  # noqa: E402
 from tradewatch.daily import Reporter, demo_watchlists, run_daily  # noqa: E402
 from tradewatch.demo.server import DemoSite  # noqa: E402
 

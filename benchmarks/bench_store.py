@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import sqlite_utils  # noqa: E402
 
 from tradewatch.datasette import load_metadata, make_datasette  # noqa: E402
-from tradewatch.store import KnowledgeBase  # noqa: E402
+from core.store import KnowledgeBase  # noqa: E402
 
 WRITTEN_TABLES = ("sources", "articles", "seen_urls", "companies", "figures", "company_mentions", "events",
                   "event_mentions")

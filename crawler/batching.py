@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 import time
 
+from core.store import KnowledgeBase
+
 logger = logging.getLogger(__name__)
 
 
@@ -109,8 +111,6 @@ class SharedStore:
     _open: dict[str, "SharedStore"] = {}
 
     def __init__(self, db_path: str, max_pages: int, max_seconds: float):
-        from tradewatch.store import KnowledgeBase
-
         self.db_path = db_path
         self.kb = KnowledgeBase(db_path)
         self.batch = WriteBatch(self.kb, max_pages, max_seconds)

@@ -13,12 +13,15 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
+from scrapy.utils.misc import load_object
+
+from crawler.dedupe import signature_of
+from crawler.run import set_parent_death_signal
+from extract.clean import clean_html
+
 
 def clean_page(html: str, url: str) -> dict:
     """HTML → {"article": Article as dict, "signature": bytes | None}. Runs in a worker."""
-    from crawler.dedupe import signature_of
-    from extract.clean import clean_html
-
     article = clean_html(html, url=url)
     text = article.text or ""
     return {"article": article.to_dict(), "signature": signature_of(text) if text.strip() else None}
@@ -26,20 +29,16 @@ def clean_page(html: str, url: str) -> dict:
 
 def _exit_with_crawl() -> None:
     """A worker dies with its crawl process, however that one ends."""
-    from crawler.run import set_parent_death_signal
-
     set_parent_death_signal()
 
 
 def _warm_up() -> bool:
-    import extract.clean  # noqa: F401 - pay the import in the worker before pages arrive
-
+    """Submitted once per worker so it starts (importing this module, trafilatura included)
+    before pages arrive."""
     return True
 
 
 def _call(function_path: str, html: str, url: str) -> dict:
-    from scrapy.utils.misc import load_object
-
     return load_object(function_path)(html, url)
 
 

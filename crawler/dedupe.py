@@ -56,9 +56,6 @@ class Sketch:
     def __len__(self) -> int:
         return len(self.hashvalues)
 
-    def jaccard(self, other: "Sketch") -> float:
-        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self.hashvalues)
-
 
 def minhash(text: str) -> Sketch | None:
     return _minhash(normalise(text))

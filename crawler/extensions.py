@@ -6,6 +6,7 @@ run log, so every failure lands there with its URL and reason.
 from __future__ import annotations
 
 import logging
+import resource
 import os
 import re
 import time
@@ -14,7 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
 from crawler.batching import SharedStore, WriteBatch
-from crawler.urls import canonical_url
+from core.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 STAT_PREFIX = "tradewatch/"
@@ -122,12 +123,11 @@ class RunRecorder:
             logger.exception("could not record failure for %s", url)
 
     def dropped(self, request, spider=None):
-        """The dupefilter dropped a request. For a redirect target that means a loop."""
-        chain = request.meta.get("redirect_urls")
-        if chain:
-            self.failure(chain[0], f"redirect loop: {' -> '.join(chain + [request.url])}",
-                         source=request.meta.get("source"),
-                         counted_as="pages_failed" if request.meta.get("kind") == "page" else "sources_failed")
+        """The dupefilter dropped a request: this run already asked for that page, under another
+        URL (a tracking variant, or a URL that redirected to it). Not a failure; redirect loops end
+        at the redirect cap instead (crawler.fingerprint keeps a page's own redirect apart)."""
+        if request.meta.get("kind") == "page":
+            self.count("skipped_seen")
 
     def stats(self) -> dict:
         """Our counters without the prefix, plus the failure list."""
@@ -219,8 +219,6 @@ def resident_mb() -> float:
             pages = int(statm.read().split()[1])
         return round(pages * os.sysconf("SC_PAGE_SIZE") / 1e6, 1)
     except (OSError, ValueError):
-        import resource
-
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -231,8 +229,6 @@ class DistributedIdle:
     def __init__(self, crawler):
         if not crawler.settings.getbool("TRADEWATCH_DISTRIBUTED"):
             raise NotConfigured
-        import time
-
         self.crawler = crawler
         self.clock = time.monotonic
         self.wait = crawler.settings.getfloat("TRADEWATCH_REDIS_IDLE_CLOSE", 5.0)

@@ -21,7 +21,7 @@ from crawler.dedupe import StoryIndex
 from crawler.extensions import RunRecorder
 from crawler.items import Page
 from crawler.spool import PageSpool
-from crawler.urls import canonical_url, link_canonical
+from core.urls import canonical_url, link_canonical
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datasketch import MinHash  # noqa: F401
 import crawler.dedupe  # noqa: F401
 import crawler.parsing  # noqa: F401
 import extract.clean  # noqa: F401 - trafilatura, for inline cleaning
-import tradewatch.store  # noqa: F401
+import core.store  # noqa: F401
 
 import sys as _sys
 

@@ -10,15 +10,23 @@ imports done (see crawler/preload.py); `python -m crawler.run JOB.json` is the f
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.sources import SourceSpec, adhoc_sources, group_by_spider
+from core.config import Config, Source
+from core.store import KnowledgeBase
+from crawler.settings import crawl_settings
+from crawler.sources import adhoc_sources, group_by_spider
 
 STAT_KEYS = (
     "pages_fetched", "pages_failed", "pages_skipped", "articles_new", "duplicates",
@@ -43,11 +51,6 @@ def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, al
     `scheduler="redis://host:port/db"` shares the request queue and dupefilter through Redis
     with every other process crawling with the same `scheduler_run` key (default: today).
     """
-    from tradewatch.config import Config
-    from tradewatch.store import KnowledgeBase
-
-    from crawler.settings import crawl_settings
-
     config = config or Config()
     db_path = str(db_path or config.db)
     specs = _select_sources(config, sources) + adhoc_sources(urls or [])
@@ -92,13 +95,11 @@ def redis_settings(url: str, run_key: str | None = None) -> dict:
 
     Processes share state when they use the same Redis URL and `run_key` (default: today's
     UTC date, so a second day's crawl starts with a fresh dupefilter)."""
-    from datetime import datetime, timezone
-
     run_key = run_key or datetime.now(timezone.utc).strftime("%Y-%m-%d")
     prefix = f"tradewatch:{run_key}:%(spider)s"
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.redis_dupefilter.CanonicalRedisDupeFilter",
         "REDIS_URL": url,
         "SCHEDULER_QUEUE_KEY": prefix + ":requests",
         "SCHEDULER_DUPEFILTER_KEY": prefix + ":dupefilter",
@@ -111,7 +112,7 @@ def redis_settings(url: str, run_key: str | None = None) -> dict:
 
 def clear_redis(url: str, run_key: str) -> int:
     """Delete one distributed run's queue and dupefilter keys; returns how many were removed."""
-    import redis
+    import redis  # optional (the test extra): only distributed crawls need it
 
     client = redis.Redis.from_url(url)
     try:
@@ -121,12 +122,12 @@ def clear_redis(url: str, run_key: str) -> int:
         client.close()
 
 
-def _select_sources(config, names) -> list[SourceSpec]:
+def _select_sources(config, names) -> list[Source]:
     if names is None:
-        return [SourceSpec.coerce(s) for s in config.sources]
+        return [Source.coerce(s) for s in config.sources]
     chosen = []
     for name in names:
-        chosen.append(SourceSpec.coerce(config.source(name) if isinstance(name, str) else name))
+        chosen.append(Source.coerce(config.source(name) if isinstance(name, str) else name))
     return chosen
 
 
@@ -148,8 +149,6 @@ def _run_child(job: dict, *, timeout=None, log_file=None) -> dict:
 
 
 def _forkserver_available() -> bool:
-    import multiprocessing
-
     return "forkserver" in multiprocessing.get_all_start_methods() and not os.environ.get("TRADEWATCH_CRAWL_SUBPROCESS")
 
 
@@ -160,8 +159,6 @@ def _run_forked(job_path: Path, log_path: Path, timeout) -> int:
     """Fork the crawl from a forkserver that has Scrapy, trafilatura & co. imported (but no
     reactor installed): a fresh process per crawl without paying the imports every time."""
     global _FORK_CONTEXT
-    import multiprocessing
-
     if _FORK_CONTEXT is None:
         _FORK_CONTEXT = multiprocessing.get_context("forkserver")
         _FORK_CONTEXT.set_forkserver_preload(["crawler.preload"])
@@ -250,8 +247,6 @@ def exit_with_parent(parent_pid: int | None = None) -> None:
             time.sleep(1.0)
         os._exit(1)
 
-    import threading
-
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
@@ -260,9 +255,6 @@ def set_parent_death_signal() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        import ctypes
-        import signal
-
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0       # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -285,6 +277,7 @@ def _alive(pid: int) -> bool:
 
 def run_job(job: dict) -> dict:
     """Run every spider of the job in this process (starts the reactor: once per process)."""
+    # Scrapy is imported in the crawl process only (the forkserver preloads it), never in the caller.
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
     from scrapy.utils.misc import load_object

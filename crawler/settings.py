@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from core import config as _config
+from crawler import guard as _guard
+
 BOT_NAME = "tradewatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -17,7 +20,7 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # Politeness.
-USER_AGENT = "tradewatch/0.1 (+https://github.com/tradewatch/tradewatch)"
+USER_AGENT = _config.USER_AGENT
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -28,6 +31,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 COOKIES_ENABLED = False
+# One fingerprint per canonical URL: tracking variants of an article are never fetched twice.
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalUrlFingerprinter"
+DUPEFILTER_CLASS = "crawler.fingerprint.CrawlWideDupeFilter"   # shared by the spiders of one crawl
 # Items processed in parallel per response. A page yields one item, yet Scrapy starts this many
 # asyncio workers for every callback's output (100 by default): ~100 tasks per page for nothing.
 CONCURRENT_ITEMS = 8
@@ -103,8 +109,6 @@ FAST_LOCAL = {
 def crawl_settings(config, *, db_path: str, run_id=None, allow_private: bool = False,
                    sources=(), overrides: dict | None = None) -> dict:
     """Settings for one crawl: these module defaults + config + run + explicit overrides."""
-    from crawler.guard import PRIVATE_MIRROR_NETWORKS
-
     crawl = config.crawl
     settings = {
         "USER_AGENT": crawl.user_agent,
@@ -116,7 +120,7 @@ def crawl_settings(config, *, db_path: str, run_id=None, allow_private: bool = F
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),
         "TRADEWATCH_DB": db_path,
         "TRADEWATCH_RUN_ID": run_id,
-        "TRADEWATCH_ALLOWED_NETWORKS": list(PRIVATE_MIRROR_NETWORKS) if (allow_private or crawl.allow_private) else [],
+        "TRADEWATCH_ALLOWED_NETWORKS": list(_guard.PRIVATE_MIRROR_NETWORKS) if (allow_private or crawl.allow_private) else [],
         "DOWNLOAD_SLOTS": _rate_slots(sources),
     }
     settings.update(overrides or {})

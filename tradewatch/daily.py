@@ -19,15 +19,23 @@ import resource
 import sqlite3
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
 from filelock import FileLock, Timeout
 
-from tradewatch.config import Config
-from tradewatch.store.knowledge_base import KnowledgeBaseError
+from core.config import Config, Source, parse_config
+from core.store import KnowledgeBase, KnowledgeBaseError
+from crawler.run import crawl
+from crawler.settings import FAST_LOCAL
+from extract import ensure_model_available
+from tradewatch.alerts import run_digests
+from tradewatch.demo.server import DemoSite
+from tradewatch.extraction import extract_pending
 
 EXIT_OK = 0
 EXIT_FAILED = 1          # a stage failed; what the other stages did is kept
@@ -145,14 +153,10 @@ class DailyResult:
 
 
 def _crawl(config: Config, db_path: str, run_id: int, allow_private: bool, settings: dict | None) -> dict:
-    from crawler.run import crawl  # the crawler package owns Scrapy; it runs in a child process
-
     return crawl(config, db_path=db_path, run_id=run_id, allow_private=allow_private, settings=settings) or {}
 
 
 def _extract(kb, config: Config, progress, run_id: int | None = None) -> dict:
-    from tradewatch.extraction import extract_pending
-
     return extract_pending(kb, model=config.model, progress=progress, chunk=EXTRACT_CHUNK, run_id=run_id) or {}
 
 
@@ -189,8 +193,6 @@ def run_daily(
 
     `allow_private` lets the crawler reach loopback/private hosts (the demo site, local mirrors);
     `crawl_settings` overrides Scrapy settings (e.g. crawler.settings.FAST_LOCAL for a local site)."""
-    from tradewatch.store import KnowledgeBase
-
     reporter = reporter or Reporter()
     db_path = Path(db_path or config.db)
     _check_before_work(config, db_path, stages)
@@ -228,8 +230,6 @@ def _check_before_work(config: Config, db_path: Path, stages: tuple[str, ...]) -
     """Fail in one clear line, before the lock or any crawl, on a bad database path.
     (Cheap checks only: opening the store here would wait on a running job's writes.)"""
     if "extract" in stages:
-        from extract import ensure_model_available
-
         ensure_model_available(config.model)
     if db_path.is_dir():
         raise KnowledgeBaseError(f"the knowledge base path {db_path} is a directory; give a file path, "
@@ -261,8 +261,6 @@ def _check_before_work(config: Config, db_path: Path, stages: tuple[str, ...]) -
 def _run_stages(kb, run_id: int, result: DailyResult, config: Config, db_path: Path, allow_private: bool,
                 reporter: Reporter, digest_dir, stages, mail: bool, crawl_settings) -> DailyResult:
     """crawl → extract → retention → digest; a failing stage is logged and the next ones still run."""
-    from tradewatch.alerts import run_digests
-
     before = kb.counts()
     seconds: dict[str, float] = {}
     failed: list[str] = []
@@ -341,11 +339,6 @@ def _run_stages(kb, run_id: int, result: DailyResult, config: Config, db_path: P
 
 def demo_watchlists() -> list:
     """The built-in watchlists of `tradewatch daily --demo` (alerts/data/demo_watchlists.toml)."""
-    import tomllib
-    from importlib import resources
-
-    from tradewatch.config import parse_config
-
     text = resources.files("tradewatch.alerts").joinpath("data/demo_watchlists.toml").read_text("utf-8")
     return parse_config(tomllib.loads(text)).watchlists
 
@@ -353,8 +346,6 @@ def demo_watchlists() -> list:
 def demo_config(config: Config, site) -> Config:
     """`config` pointed at a running demo site (its feed lists every live article), with the
     built-in watchlists unless the config has its own."""
-    from tradewatch.config import Source
-
     # Both discovery paths: the RSS feed (links carry utm_* tracking) and the news sitemap;
     # canonical URLs make each story one article whichever path found it first.
     config.sources = [Source(name="demo", kind="feed", urls=[site.feed_url], tier="national"),
@@ -366,9 +357,6 @@ def demo_config(config: Config, site) -> Config:
 
 def run_demo(config: Config, *, reporter: Reporter | None = None, mail: bool = True, **site_options) -> DailyResult:
     """Start the embedded demo site on 127.0.0.1, run the daily job against it, stop the site."""
-    from crawler.settings import FAST_LOCAL
-    from tradewatch.demo.server import DemoSite
-
     reporter = reporter or Reporter()
     site = DemoSite(**{"port": DEMO_PORT, **site_options})
     try:

@@ -40,11 +40,18 @@ PERCENT_UNITS = ("percent", "pp")
 # Quantity units seen in trade news; another unit is allowed but reported so it gets a second look.
 KNOWN_QUANTITY_UNITS = {
     "tonne", "barrel", "barrel/day", "bushel", "bale", "ounce", "kg", "lb", "unit", "gallon", "litre",
-    "cubic metre", "cubic foot", "mw", "gw", "kwh", "mwh", "gwh", "twh", "bag", "carat", "hectare", "acre",
+    "cubic metre", "cubic foot", "short ton", "square foot", "litre", "mw", "gw", "kwh", "mwh", "gwh", "twh", "bag", "carat", "hectare", "acre",
     "tonne/year", "tonne/day", "tonne/month", "barrel/year", "cubic metre/year", "cubic metre/day", "teu",
     "troy ounce", "square metre", "metre", "km", "mile", "bcf", "tcf", "bcm", "gram", "hectolitre",
 }
 SPECIAL_CODES = {"EU", "INTL"}
+PERIODS = ("day", "week", "month", "year")
+
+
+def _per_period(unit: str) -> bool:
+    """"bushel/week": a known unit per day, week, month or year."""
+    base, _, period = unit.rpartition("/")
+    return period in PERIODS and (base in KNOWN_QUANTITY_UNITS or base.split("/")[0] in KNOWN_QUANTITY_UNITS)
 _QUOTES = {"'": "['’‘`]", "’": "['’‘`]", "‘": "['’‘`]", '"': "[\"“”]", "“": "[\"“”]", "”": "[\"“”]",
            "-": "[-‐‑–—]", "–": "[-‐‑–—]", "—": "[-‐‑–—]"}
 
@@ -75,6 +82,11 @@ def locate(needle: str, text: str, near: int = 0) -> tuple[int, int] | None:
     if not needle:
         return None
     pattern = _span_pattern(needle)
+    # "30 mln dlrs" must not land inside "230 mln dlrs": whole words at both edges.
+    if re.match(r"\w", needle):
+        pattern = r"(?<!\w)" + pattern
+    if re.search(r"\w$", needle):
+        pattern += r"(?!\w)"
     for flags in (0, re.IGNORECASE):
         matches = list(re.finditer(pattern, text, flags))
         if matches:
@@ -124,7 +136,7 @@ def _figure_problems(figure: dict, where: str, problems: Problems) -> None:
     if kind == "quantity":
         if not isinstance(unit, str) or unit != unit.lower() or not unit:
             problems.add(where, f"quantity unit {unit!r} must be a singular lowercase unit")
-        elif unit not in KNOWN_QUANTITY_UNITS:
+        elif unit not in KNOWN_QUANTITY_UNITS and not _per_period(unit):
             problems.add(where, f"quantity unit {unit!r} is unusual: check it (or add it to KNOWN_QUANTITY_UNITS)")
 
 

@@ -11,21 +11,22 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import guard
 from crawler.extensions import RunRecorder
 from crawler.items import FeedEntry, Page
+from crawler.middlewares import NotHtml, html_response
 from crawler.parsing import ParseFailure, parse_feed, parse_sitemap, sniff_kind
-from crawler.sources import SourceSpec
+from core.config import Source
 
 MAX_SITEMAP_DEPTH = 3        # index → sitemap → (nested index) is as deep as real sites go
 PERMANENT_STATUSES = {404, 410, 451}
 
 
 class TradewatchSpider(scrapy.Spider):
-    """Sources arrive as `SourceSpec`s (plain dicts over the wire to the crawl process)."""
+    """Sources arrive as `core.config.Source` dicts over the wire to the crawl process."""
 
     start_kind = "page"          # how start URLs are parsed: "feed", "sitemap", "site" or "any"
 
     def __init__(self, sources=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sources = {s.name: s for s in (SourceSpec.coerce(s) for s in sources)}
+        self.sources = {s.name: s for s in (Source.coerce(s) for s in sources)}
         # Offsite policy: the registered domains of the configured URLs (feeds may add their site).
         self.allowed_domains = sorted({guard.source_domain(u) for s in self.sources.values() for u in s.urls})
 
@@ -73,8 +74,6 @@ class TradewatchSpider(scrapy.Spider):
         if handler:
             return handler(response)
         # A page: the same content checks and charset repair as pages found through feeds.
-        from crawler.middlewares import NotHtml, html_response
-
         try:
             response = html_response(response)
         except NotHtml as exc:

@@ -25,6 +25,7 @@ class Route:
     fail_headers: dict = field(default_factory=dict)
     etag: str | None = None            # answer 304 to a matching If-None-Match
     no_length: bool = False            # no Content-Length: the body streams until the connection closes
+    gate: threading.Event | None = None  # hold the answer until the test opens the gate (at most 60 s)
 
 
 def html_page(title: str, paragraphs: list[str], *, canonical: str | None = None, published: str | None = None,
@@ -73,6 +74,8 @@ class FaultServer:
                 route = server.routes.get(self.path)
                 if route is None:
                     return self._send(404, b"not found", {"Content-Type": "text/plain"})
+                if route.gate is not None:
+                    route.gate.wait(60)
                 if route.delay:
                     time.sleep(route.delay)
                 if route.reset:

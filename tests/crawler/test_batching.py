@@ -5,7 +5,7 @@ import sqlite3
 
 from crawler.batching import SharedStore, WriteBatch
 from crawler.spool import PageSpool
-from tradewatch.store import KnowledgeBase
+from core.store import KnowledgeBase
 
 
 class CountingRecorder:

@@ -1,6 +1,8 @@
 """`tradewatch crawl`: ad hoc --url without a config, --source NAME from a TOML config."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import sqlite3
 
@@ -8,6 +10,9 @@ from click.testing import CliRunner
 
 from tests.crawler.sitebuilder import add_articles, feed_for, news_sitemap
 from tradewatch.cli import main
+
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def _count(db, table):

@@ -1,13 +1,18 @@
 """End to end through the real Scrapy engine (in a child process) against a local server."""
 from __future__ import annotations
 
+import pytest
+
 import sqlite3
 
 from crawler.run import crawl
 from tests.crawler.conftest import TEST_SETTINGS
 from tests.crawler.faultserver import html_page
 from tests.crawler.sitebuilder import ARTICLES, add_articles, feed_for, news_sitemap, rss, sitemap_index
-from tradewatch.config import Config, Source
+from core.config import Config, Source
+
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def _rows(db_path, sql, *params):
@@ -164,3 +169,32 @@ def test_a_run_that_stops_early_leaves_no_validators_so_the_next_run_fetches_the
     assert stopped["articles_new"] + rest["articles_new"] == len(ARTICLES), (stopped, rest)
     assert [r["etag"] for r in _rows(db_path, "SELECT etag FROM http_cache")] == ['"v1"']
     assert crawl(config, db_path=db_path, settings=TEST_SETTINGS)["not_modified"] == 1
+
+
+def test_tracking_variants_of_an_article_are_fetched_once(server, db_path):
+    """A feed and a sitemap that list each article plain, with tracking tags and with a fragment:
+    one request per article (the dupefilter keys on the canonical URL), and the next run fetches
+    none of them again (seen under the same key)."""
+    urls = add_articles(server)
+    for article, url in zip(ARTICLES, urls):        # a real server serves the page whatever the query
+        for query in ("?utm_source=rss&utm_medium=feed", "?fbclid=abc", "?utm_campaign=x"):
+            server.route(url.replace(server.base_url, "") + query, html_page(article["title"], article["paragraphs"]))
+    variants = [v for url in urls for v in (url, f"{url}?utm_source=rss&utm_medium=feed", f"{url}?fbclid=abc",
+                                            f"{url}#comments")]
+    feed = server.route("/wire.xml", rss([{"title": f"Story {i}", "url": u} for i, u in enumerate(variants)]),
+                        content_type="application/rss+xml")
+    sitemap = server.route("/wire-sitemap.xml", news_sitemap(
+        [{"url": f"{u}?utm_campaign=x", "published": "2025-03-10T08:00:00Z"} for u in urls]))
+    config = _config(Source(name="wire", kind="feed", urls=[feed]), Source(name="wire-map", kind="sitemap", urls=[sitemap]))
+
+    def fetches(url):          # every request for the article, whatever the query string
+        path = url.replace(server.base_url, "")
+        return sum(1 for p, _ in server.log if p.split("?")[0] == path)
+
+    first = crawl(config, db_path=db_path, settings=TEST_SETTINGS)
+    assert first["failures"] == 0, first["failure_list"]
+    assert [fetches(u) for u in urls] == [1] * len(urls)
+    assert first["pages_fetched"] == len(urls) and first["articles_new"] == len(urls)
+    assert len(_rows(db_path, "SELECT id FROM articles")) == len(urls)
+    second = crawl(config, db_path=db_path, settings=TEST_SETTINGS)
+    assert second["pages_fetched"] == 0 and [fetches(u) for u in urls] == [1] * len(urls)

@@ -11,7 +11,10 @@ from crawler.run import crawl
 from tests.crawler.conftest import TEST_SETTINGS
 from tests.crawler.faultserver import Tripwire, gzip_bomb, html_page
 from tests.crawler.sitebuilder import ARTICLES, rss
-from tradewatch.config import Config, Source
+from core.config import Config, Source
+
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 ACCENTED = ("As exportações de café do Brasil subiram no trimestre, disse a associação do setor, "
             "e os embarques para a Ásia e a Europa ganharam força depois de uma colheita maior. ")

@@ -16,13 +16,16 @@ import pytest
 
 from tests.crawler.sitebuilder import rss
 
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PARENT = textwrap.dedent("""
     import sys
     from crawler.run import crawl
     from tests.crawler.conftest import TEST_SETTINGS
-    from tradewatch.config import Config, Source
+    from core.config import Config, Source
 
     feed, db = sys.argv[1], sys.argv[2]
     crawl(Config(sources=[Source(name="slow", kind="feed", urls=[feed])]), db_path=db,

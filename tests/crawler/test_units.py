@@ -1,4 +1,4 @@
-"""Pure parts of the crawler: canonical URLs, the address guard, charsets, dates, dedupe."""
+"""Pure parts of the crawler: the address guard, charsets, dates, dedupe."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,28 +10,10 @@ from crawler.charset import effective_charset
 from crawler.dates import choose_published, plausible
 from crawler.dedupe import StoryIndex, content_hash, encode_signature, minhash
 from crawler.middlewares import retry_after_seconds
-from crawler.urls import canonical_url, link_canonical
 from tests.crawler.sitebuilder import ARTICLES
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("HTTPS://WWW.Example.COM:443/News/A/?utm_source=x&b=2&a=1&fbclid=z#top", "https://example.com/News/A?a=1&b=2"),
-    ("http://example.com:80/a//b/", "http://example.com/a/b"),
-    ("http://example.com:8080/", "http://example.com:8080/"),
-    ("https://example.com/path?gclid=1&utm_medium=m", "https://example.com/path"),
-    ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
-    ("https://example.com/café", "https://example.com/caf%C3%A9"),
-])
-def test_canonical_url(raw, expected):
-    assert canonical_url(raw) == expected
-    assert canonical_url(canonical_url(raw)) == canonical_url(raw)
 
-
-def test_link_canonical():
-    html = '<html><head><link href="/a/b?x=1" rel="canonical"></head></html>'
-    assert link_canonical(html, "https://ex.org/c") == "https://ex.org/a/b?x=1"
-    assert link_canonical("<link rel='canonical' href='javascript:alert(1)'>", "https://ex.org/") is None
-    assert link_canonical("<p>none</p>", "https://ex.org/") is None
 
 
 @pytest.mark.parametrize("url, reason", [

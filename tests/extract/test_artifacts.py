@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from extract.artifacts import boilerplate_pattern, clean_text, is_boilerplate
+from extract.clean.artifacts import boilerplate_pattern, clean_text, is_boilerplate
 
 # Looks like a machine-translated trade story pasted with its tags spaced out: lower-case
 # paragraph starts after each tag break, and a navigation link glued to the end.
@@ -270,7 +270,7 @@ def test_lines_resembling_credits_kept(sentence):
 def test_every_boilerplate_file_compiles_line_by_line():
     import re
 
-    from extract.artifacts import BOILERPLATE_DIR, _read_lines
+    from extract.clean.artifacts import BOILERPLATE_DIR, _read_lines
 
     files = sorted(BOILERPLATE_DIR.glob("*.txt"))
     assert {"common.txt", "en.txt", "de.txt", "shortcodes.txt"} <= {f.name for f in files}
@@ -341,7 +341,7 @@ def test_bracketed_company_name_of_wire_copy_is_kept_as_text():
 def test_line_rules_keep_their_meaning_with_linear_lookbehinds():
     import re
 
-    from extract import artifacts
+    from extract.clean import artifacts
 
     for text in ["a\n  \n  b", "a   \n b", "\n\n  x  \n", "  \n  \n\n   "]:
         assert artifacts._AROUND_NEWLINE.sub("\n", text) == re.sub(r" *\n *", "\n", text)

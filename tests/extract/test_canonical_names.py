@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.canonical_names import CompanyResolver
+from extract.companies.names import CompanyResolver
 
 EXISTING = [
     ("Samsung Electronics", ["Samsung"]),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extract.clean import Article, clean_html
-from extract.metadata import strip_site_suffix
+from extract.clean.metadata import strip_site_suffix
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
 URL = "https://news.example.org/trade/copper-duties-freeland?utm_source=feed"
@@ -220,7 +220,7 @@ def test_page_with_too_many_elements_refused_quickly():
 
 
 def test_lines_naming_only_the_author_dropped():
-    from extract.clean import drop_byline_lines
+    from extract.clean.page import drop_byline_lines
 
     lines = ["By Mara Okonkwo", "Duties rise in June.", "MARA OKONKWO", "Mara Okonkwo said the rate is final."]
     assert drop_byline_lines(lines, "Mara Okonkwo") == ["Duties rise in June.", "Mara Okonkwo said the rate is final."]

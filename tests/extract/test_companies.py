@@ -10,7 +10,7 @@ import pytest
 import spacy
 
 from extract import companies
-from extract.company_knowledge import CompanyKnowledge
+from extract.companies.knowledge import CompanyKnowledge
 
 FIXTURES = Path(__file__).parent / "fixtures" / "companies"
 
@@ -102,7 +102,7 @@ def test_headline_capitals_are_not_companies(nlp):
 
 def test_lexicons_come_from_config(tmp_path):
     """A name added to the organisations file is set aside: the knowledge is data, not code."""
-    base = Path(companies.__file__).parent / "data" / "lexicons" / "organisations.toml"
+    base = Path(companies.__file__).parent / "data" / "organisations.toml"
     custom = tmp_path / "organisations.toml"
     custom.write_text(base.read_text(encoding="utf-8") + '\n[invented]\nnames = ["Quorvex Holdings"]\n',
                       encoding="utf-8")
@@ -137,7 +137,7 @@ def test_a_shared_first_word_does_not_merge_firms(nlp):
 def test_legal_suffix_names_are_found_even_untagged(nlp):
     # the run before a legal suffix is the name; a sentence-initial article or a previous
     # firm's suffix ends it
-    from extract.company_evidence import legal_suffix_names
+    from extract.companies.evidence import legal_suffix_names
     doc = nlp("Talvern Motor Co and United Brisk Industries Co Ltd signed. The Company said so.")
     names = [span.text for span in legal_suffix_names(doc, CompanyKnowledge.from_files())]
     assert "Talvern Motor Co" in names and "United Brisk Industries Co Ltd" in names

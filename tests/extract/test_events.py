@@ -12,8 +12,7 @@ import pytest
 import spacy
 
 from extract import events
-from extract.event_hs import parse_chapters
-from extract.event_rules import EVENT_TYPES, STATUSES
+from extract.events.rules import EVENT_TYPES, STATUSES
 from extract.nlp import DEFAULT_MODEL
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
@@ -126,12 +125,6 @@ def test_agreement_with_the_two_countries_names_both_parties(nlp):
 def test_membership_talks_at_a_body_make_each_applicant_an_actor(nlp):
     found = _events(nlp, "The World Trade Organisation is to hold membership talks with Iraq and Afghanistan.")
     assert sorted((e["actor"], tuple(e["targets"])) for e in found) == [("AF", ("INTL",)), ("IQ", ("INTL",))]
-
-
-def test_hs_chapter_ranges():
-    assert parse_chapters("50-53") == ("50", "51", "52", "53")
-    assert parse_chapters("84;85") == ("84", "85")
-    assert parse_chapters("2") == ("02",)
 
 
 def test_pipeline_saves_and_loads(nlp, tmp_path):

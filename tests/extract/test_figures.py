@@ -12,7 +12,7 @@ import pytest
 import spacy
 
 from extract import figures
-from extract.figure_numbers import parse_digits, parse_words
+from extract.figures.numbers import parse_digits, parse_words
 
 FIXTURES = Path(__file__).parent / "fixtures" / "figures"
 SENTENCES = [json.loads(line) for line in (FIXTURES / "sentences.jsonl").read_text().splitlines() if line.strip()]
@@ -182,7 +182,7 @@ def test_parse_words():
 
 def test_lexicons_come_from_config(tmp_path):
     """A currency added to a data file is found without a code change."""
-    base = Path(figures.__file__).parent / "data" / "lexicons" / "currencies.csv"
+    base = Path(figures.__file__).parent / "data" / "currencies.csv"
     custom = tmp_path / "currencies.csv"
     custom.write_text(base.read_text() + "zorkmids,ZRK,suffix,1,zorkmid,yes\n")
     nlp = bare_pipeline(currencies_path=str(custom))
@@ -198,7 +198,7 @@ def test_pipeline_saves_and_loads(tmp_path):
     bare_pipeline().to_disk(tmp_path / "pipeline")
     loaded = spacy.load(tmp_path / "pipeline")
     assert loaded.pipe_names == ["sentencizer", "figure_ruler", "trade_figures"]
-    assert loaded.get_pipe_config("figure_ruler")["units_path"] == "lexicons/units.csv"
+    assert loaded.get_pipe_config("figure_ruler")["units_path"] == "units.csv"
     same(found(loaded, "Imports rose 4.5% to $2bn."), [("percent", 4.5, "percent"), ("money", 2000000000, "USD")])
 
 

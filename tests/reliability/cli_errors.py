@@ -87,7 +87,7 @@ def run(workdir: Path, *, fast: bool = False) -> FamilyResult:
         elif case.prepare == "dir-db":
             (cdir / "adir").mkdir()
         elif case.prepare == "kb-article":   # one stored, not yet extracted article: extraction must run
-            from tradewatch.store import KnowledgeBase
+            from core.store import KnowledgeBase
 
             with KnowledgeBase(cdir / "kb.db") as kb:
                 kb.save_article({"url": "https://news.example.org/a", "title": "T", "text": "Tariffs rose 10%."},

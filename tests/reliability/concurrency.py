@@ -19,7 +19,7 @@ from tests.reliability.results import FamilyResult
 
 WRITER = r"""
 import sys, time
-from tradewatch.store import KnowledgeBase
+from core.store import KnowledgeBase
 path, n = sys.argv[1], int(sys.argv[2])
 words = "tariff steel exports quota duty customs talks soybeans port freight".split()
 errors = 0
@@ -53,7 +53,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run(n_articles: int, workdir: Path, *, readers: int = 3) -> FamilyResult:
-    from tradewatch.store import KnowledgeBase
+    from core.store import KnowledgeBase
 
     result = FamilyResult("concurrency")
     started = time.monotonic()

@@ -40,7 +40,7 @@ def _key(url: str, base: str) -> tuple[str, int] | None:
 
 def run(count: int, workdir: Path, *, timeout: float = 540) -> FamilyResult:
     from crawler.run import crawl
-    from tradewatch.config import Config, Source
+    from core.config import Config, Source
 
     result = FamilyResult("crawl faults")
     plan = make_plan(count)

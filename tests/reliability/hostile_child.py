@@ -70,16 +70,16 @@ def _time_rule(pattern: re.Pattern, text: str, anchored: bool, size: int) -> tup
 
 
 def regex_rules(nlp=None) -> dict[str, re.Pattern]:
-    """Every compiled regex in extract/*: module level, builder functions and pipeline components."""
+    """Every compiled regex in extract (all subpackages): module level, builder functions and pipeline components."""
     import extract
-    from extract import artifacts
+    from extract.clean import artifacts
 
     found: dict[str, re.Pattern] = {}
-    for info in pkgutil.iter_modules(extract.__path__):
-        module = importlib.import_module(f"extract.{info.name}")
+    for info in pkgutil.walk_packages(extract.__path__, prefix="extract."):
+        module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
-                found[f"extract.{info.name}.{name}"] = value
+                found[f"{info.name}.{name}"] = value
     for language in ("en", "de", "fr", "es", "pt"):
         try:
             found[f"artifacts.boilerplate_pattern({language})"] = artifacts.boilerplate_pattern(language)
@@ -104,7 +104,7 @@ def usage(rule_name: str) -> str:
         from pathlib import Path
 
         import extract
-        _SOURCES = "\n".join(p.read_text(encoding="utf-8") for p in Path(extract.__file__).parent.glob("*.py"))
+        _SOURCES = "\n".join(p.read_text(encoding="utf-8") for p in Path(extract.__file__).parent.rglob("*.py"))
     if rule_name.startswith("artifacts.boilerplate_pattern"):
         # artifacts.py only calls .fullmatch on it (is_boilerplate, drop_boilerplate, _trim_glued_boilerplate)
         methods = set(re.findall(r"\bpattern\.(\w+)\(", _SOURCES.split("def drop_boilerplate", 1)[-1][:4000]))
@@ -139,7 +139,7 @@ def _collect(found: dict, prefix: str, obj, depth: int, seen: set) -> None:
 
 def main(size: int, pipe_size: int) -> None:
     from crawler.parsing import ParseFailure, parse_feed, parse_sitemap
-    from extract.artifacts import clean_text
+    from extract.clean.artifacts import clean_text
     from extract.clean import clean_html
     from tests.reliability.fault_server import BILLION_LAUGHS, EXTERNAL_ENTITY
 
@@ -313,7 +313,7 @@ def hostile_digest(nlp, hostile_html: str):
     from extract.clean import clean_html
     from extract.nlp import extract_record
     from tradewatch.alerts import ALL, build_digest, render_atom_digest, render_html, render_markdown
-    from tradewatch.store import KnowledgeBase
+    from core.store import KnowledgeBase
 
     class Collector(html.parser.HTMLParser):
         def __init__(self):

@@ -99,7 +99,7 @@ def _loopback(url: str) -> bool:
 def run(workdir: Path, *, cli_checks: bool = True) -> FamilyResult:
     from crawler import guard
     from crawler.run import crawl
-    from tradewatch.config import Config, Source
+    from core.config import Config, Source
 
     result = FamilyResult("SSRF")
     started = time.monotonic()

@@ -6,6 +6,9 @@ import pytest
 from tests.reliability import crawl_faults
 from tests.reliability.results import STRESS
 
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def result(workdir):

@@ -8,6 +8,9 @@ from tests.reliability import hostile
 from tests.reliability.hostile_child import PIPELINE_INPUTS
 from tests.reliability.results import STRESS
 
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def result():

@@ -17,7 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 from tests.tradewatch.fixtures.alerts.kbfixture import build_kb  # noqa: E402
 from tradewatch.alerts import run_digests, state  # noqa: E402
 from tradewatch.alerts.mail import MailError, build_message, send_message  # noqa: E402
-from tradewatch.config import Config, ConfigError, SmtpSettings, Watchlist, parse_config  # noqa: E402
+from core.config import Config, ConfigError, SmtpSettings, Watchlist, parse_config  # noqa: E402
 
 
 class Inbox:

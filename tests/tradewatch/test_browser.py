@@ -18,10 +18,11 @@ from tests.tradewatch.test_datasette import build_workbench
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="needs Debian chromium and chromium-driver (make system-deps installs them)",
-)
+pytestmark = [
+    pytest.mark.slow,       # a real browser against a served Datasette: `make test`, not `make test-fast`
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                       reason="needs Debian chromium and chromium-driver (make system-deps installs them)"),
+]
 
 
 def _free_port() -> int:

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 TRADEWATCH = str(Path(sys.executable).parent / "tradewatch")
 

@@ -20,17 +20,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawler.faultserver import FaultServer
+from tests.crawler.sitebuilder import rss
 from tests.tradewatch.fixtures.alerts.kbfixture import add_articles, fixture_articles, many_articles
 from tradewatch.daily import EXIT_LOCKED, EXTRACT_CHUNK, Reporter, lock_path
-from tradewatch.store import KnowledgeBase
+from core.store import KnowledgeBase
+
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 N_CRASH = EXTRACT_CHUNK + 40
 TRADEWATCH = [sys.executable, "-c", "from tradewatch.cli import main; main()"]
 
 
-def write_config(tmp_path: Path, db: Path, extra: str = "") -> Path:
+def write_config(tmp_path: Path, db: Path, extra: str = "", crawl: str = "") -> Path:
     config = tmp_path / "tradewatch.toml"
-    config.write_text(f'db = "{db}"\n[crawl]\nraw_html_days = 0\n'
+    config.write_text(f'db = "{db}"\n[crawl]\nraw_html_days = 0\n{crawl}'
                       '[[watchlists]]\nname = "everything"\n' + extra, encoding="utf-8")
     return config
 
@@ -110,9 +115,17 @@ def test_crash_and_resume(tmp_path):
 
 
 def test_second_run_exits_at_once_while_the_first_holds_the_lock(tmp_path):
+    """The first run crawls a feed that answers after 20 s, so it surely holds the lock when the
+    second starts (however slow this machine is to import the stages)."""
     db = tmp_path / "kb.db"
-    config = write_config(tmp_path, db)
-    seed(db, many_articles(20))
+    with FaultServer() as server:
+        feed = server.route("/slow.xml", rss([]), content_type="application/rss+xml", delay=20)
+        config = write_config(tmp_path, db, f'[[sources]]\nname = "slow"\nkind = "feed"\nurls = ["{feed}"]\n',
+                              crawl='allow_private = true\n')
+        _second_run_is_refused(db, config)
+
+
+def _second_run_is_refused(db: Path, config: Path) -> None:
     first = start_daily(config)
     try:
         wait_for(lambda: running_runs(db), timeout=60)
@@ -217,7 +230,7 @@ def test_quiet_and_verbose_levels():
 def test_no_repeat_digests_across_three_daily_runs(tmp_path):
     """Three daily runs (in this process, so the model loads once): new stories each time,
     a syndicated copy of a digested story, and a re-extraction of everything."""
-    from tradewatch.config import load_config
+    from core.config import load_config
     from tradewatch.daily import run_daily
 
     db = tmp_path / "kb.db"

@@ -6,7 +6,8 @@ import tomllib
 from pathlib import Path
 
 from tradewatch.alerts.matching import compile_watchlist
-from tradewatch.config import Config, CrawlSettings, SmtpSettings, load_config
+from core.config import Config, CrawlSettings, SmtpSettings, load_config
+from extract import DEFAULT_MODEL
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "tradewatch.example.toml"
 
@@ -21,8 +22,10 @@ def test_example_config_loads_and_compiles():
 def test_example_documents_every_default():
     raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     defaults = Config()
-    for field in ("db", "model", "datasette_url"):
+    for field in ("db", "datasette_url"):
         assert raw[field] == getattr(defaults, field)
+    assert "model" not in raw and defaults.model is None            # the extractor's default …
+    assert f'# model = "{DEFAULT_MODEL}"' in EXAMPLE.read_text(encoding="utf-8")   # … named in a comment
     for section, cls in (("crawl", CrawlSettings), ("smtp", SmtpSettings)):
         for field in dataclasses.fields(cls):
             assert raw[section][field.name] == getattr(cls(), field.name), f"{section}.{field.name}"

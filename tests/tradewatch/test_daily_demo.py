@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tradewatch.config import Config, Watchlist
+from core.config import Config, Watchlist
 from tradewatch.daily import Reporter, demo_config, demo_watchlists, run_daily, summary_lines
+
+# Real processes, servers or crawls: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 server = pytest.importorskip("tradewatch.demo.server")
 pytest.importorskip("crawler.run")

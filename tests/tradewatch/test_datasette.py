@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from tradewatch.datasette import SETTINGS, load_metadata, make_datasette, serve_args
-from tradewatch.store import KnowledgeBase, article_id
+from core.store import KnowledgeBase, article_id
+from extract.companies import NAMING
 
 WORKBENCH = Path(__file__).parent / "fixtures" / "store" / "workbench.json"
 
@@ -22,7 +23,7 @@ def build_workbench(path: Path, now: datetime | None = None) -> dict[str, str]:
     now = now or datetime.now(timezone.utc)
     data = json.loads(WORKBENCH.read_text(encoding="utf-8"))
     ids = {}
-    with KnowledgeBase(path) as kb:
+    with KnowledgeBase(path, company_naming=NAMING) as kb:
         for item in data["articles"]:
             published = (now - timedelta(days=item["days_ago"])).isoformat(timespec="seconds")
             article = {k: item[k] for k in ("url", "title", "text", "language")} | {"published": published}
@@ -178,16 +179,16 @@ def test_serve_args_match_the_settings(tmp_path):
 
 
 def test_cli_commands_have_help():
-    from tradewatch.cli.serve import COMMANDS
+    from tradewatch.cli import main
 
     runner = CliRunner()
-    for command in COMMANDS:
-        result = runner.invoke(command, ["--help"])
+    for name in ("serve", "reextract"):
+        result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "--db" in result.output
 
 
 def test_reextract_command_rejects_a_bad_date(tmp_path):
-    from tradewatch.cli.serve import reextract_command
+    from tradewatch.cli.reextract import reextract_command
 
     result = CliRunner().invoke(reextract_command, ["--db", str(tmp_path / "kb.db"), "--since", "last tuesday"])
     assert result.exit_code != 0 and "not a date" in result.output

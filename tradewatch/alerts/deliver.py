@@ -20,8 +20,9 @@ from tradewatch.alerts import state
 from tradewatch.alerts.digest import Digest, build_digest
 from tradewatch.alerts.mail import MailError, build_message, send_message
 from tradewatch.alerts.reader import now_iso
-from tradewatch.alerts.render import item_dict, render_atom, render_html, render_markdown
-from tradewatch.config import Config, Watchlist
+from tradewatch.alerts.formats import DIGEST_FORMATS, FEED_FORMATS, render_bodies
+from tradewatch.alerts.render import item_dict
+from core.config import Config, Watchlist
 
 
 @dataclass
@@ -29,9 +30,11 @@ class DigestResult:
     watchlist: str
     digest_id: str
     items: int
-    markdown_path: Path | None = None
-    html_path: Path | None = None
-    atom_path: Path | None = None
+    paths: dict[str, Path] = field(default_factory=dict)      # format name → file written
+
+    @property
+    def markdown_path(self) -> Path | None:
+        return self.paths.get("md")
     mailed_to: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -44,7 +47,7 @@ def record(db: sqlite_utils.Database, digest: Digest) -> str:
     """Reserve the digest's items and keep its rendered bodies (pending until delivered)."""
     digest.digest_id = state.reserve(
         db, watchlist=digest.watchlist, created_at=digest.created_at, selected_at=digest.selected_at,
-        items=[item_dict(i) for i in digest.items], markdown=render_markdown(digest), html=render_html(digest),
+        items=[item_dict(i) for i in digest.items], bodies=render_bodies(digest),
     )
     return digest.digest_id
 
@@ -57,16 +60,17 @@ def deliver(db: sqlite_utils.Database, row: dict, config: Config, out_dir: Path,
     folder = out_dir / slug(name)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{row['created_at'][:10]}-{row['id'][:8]}"
-    result.markdown_path = _write(folder / f"{stem}.md", row["markdown"])
-    result.html_path = _write(folder / f"{stem}.html", row["html"])
-    _write(folder / "latest.md", row["markdown"])
-    _write(folder / "latest.html", row["html"])
-    result.atom_path = _write(out_dir / f"{slug(name)}.atom", render_atom(name, state.recent_items(db, name)))
+    bodies = state.bodies(row)
+    for fmt in DIGEST_FORMATS:
+        result.paths[fmt.name] = _write(folder / f"{stem}.{fmt.name}", bodies.get(fmt.name, ""))
+        _write(folder / f"latest.{fmt.name}", bodies.get(fmt.name, ""))
+    for fmt in FEED_FORMATS:
+        result.paths[fmt.name] = _write(out_dir / f"{slug(name)}.{fmt.name}", fmt.feed(name, state.recent_items(db, name)))
     recipients = _recipients(config, name)
     if mail and recipients and row["item_count"]:
         subject = f"tradewatch: {row['item_count']} new for {name} ({row['created_at'][:10]})"
         message = build_message(sender=config.smtp.sender, recipients=recipients, subject=subject,
-                                text=row["markdown"], html=row["html"], message_id=f"<{row['id']}@tradewatch>")
+                                text=bodies.get("md", ""), html=bodies.get("html"), message_id=f"<{row['id']}@tradewatch>")
         try:
             send_message(config.smtp, message, ssl_context=ssl_context)
         except MailError as exc:

@@ -4,8 +4,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import sqlite_utils
+
+from core import vocabulary
 
 from tradewatch.alerts import reader, state
 from tradewatch.alerts.matching import (
@@ -13,8 +16,8 @@ from tradewatch.alerts.matching import (
 )
 from tradewatch.alerts.model import ArticleView, Figure, Measure, StoryItem
 from tradewatch.alerts.ranking import rank
-from tradewatch.alerts.wording import measure_line, measure_phrase, wording
-from tradewatch.config import Watchlist
+from tradewatch.alerts.wording import measure_line, measure_phrase
+from core.config import Watchlist
 
 ALL = Watchlist(name="all")          # no --watchlist: everything new
 FIRST_DIGEST_DAYS = 7                # a watchlist's first digest looks back this far
@@ -104,8 +107,7 @@ def _drop_sent(db, watchlist: str, matched: dict[str, dict[str, list[str]]],
 
 
 def _lead(articles: list[ArticleView]) -> ArticleView:
-    tiers = wording()["tier_weight"]
-    return sorted(articles, key=lambda a: (-tiers.get(a.tier or "", 1.0), a.when or "~", a.id))[0]
+    return sorted(articles, key=lambda a: (-vocabulary.tier(a.tier or "").get("weight", 1.0), a.when or "~", a.id))[0]
 
 
 def _story_item(db, compiled: CompiledWatchlist, key: str, matched: list[ArticleView],
@@ -144,8 +146,6 @@ def _story_item(db, compiled: CompiledWatchlist, key: str, matched: list[Article
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or url
 
 

@@ -11,7 +11,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from tradewatch.config import SmtpSettings
+from core.config import SmtpSettings
 
 USER_ENV = "TRADEWATCH_SMTP_USER"
 PASSWORD_ENV = "TRADEWATCH_SMTP_PASSWORD"

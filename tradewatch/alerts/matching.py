@@ -9,32 +9,19 @@ Semantics (documented in tradewatch.example.toml):
 """
 from __future__ import annotations
 
-import csv
-import functools
 import re
 from dataclasses import dataclass, field
 
 from tradewatch.alerts.model import ArticleView, Event, Figure
-from tradewatch.alerts.wording import DATA, country_code, wording
-from tradewatch.config import ConfigError, FigureRule, Watchlist
+from core import hs
+from core.config import ConfigError, FigureRule, Watchlist
+from extract.companies.names import name_key
 
-_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
-
+from tradewatch.alerts.wording import country_code
 
 def normalise_company(name: str) -> str:
-    """Case, punctuation, '&'→'and', trailing legal suffixes dropped (as the gold scorer does)."""
-    words = _PUNCT.sub(" ", (name or "").casefold().replace("&", " and ")).split()
-    suffixes = set(wording()["legal_suffixes"])
-    while len(words) > 1 and words[-1] in suffixes:
-        words.pop()
-    return " ".join(words)
-
-
-@functools.lru_cache(maxsize=1)
-def hs_keywords() -> dict[str, list[str]]:
-    """HS chapter ("72") → product keywords, from data/hs_chapters.csv."""
-    with (DATA / "hs_chapters.csv").open(encoding="utf-8", newline="") as handle:
-        return {row["chapter"]: [k for k in row["keywords"].split(";") if k] for row in csv.DictReader(handle)}
+    """The extractor's comparison key: case, punctuation, '&'→'and', legal suffixes dropped."""
+    return name_key(name) if (name or "").strip() else ""
 
 
 @dataclass
@@ -85,10 +72,11 @@ def compile_watchlist(watchlist: Watchlist) -> CompiledWatchlist:
     keywords = [p for p in watchlist.products if p.strip()]
     chapters = set()
     for chapter in watchlist.hs_chapters:
-        chapter = str(chapter).strip().zfill(2)
-        if chapter not in hs_keywords():
-            raise ConfigError(f"{where}: HS chapter {chapter!r} has no keywords in alerts/data/hs_chapters.csv")
-        keywords.extend(hs_keywords()[chapter])
+        try:
+            chapter = hs.normalise_chapter(chapter)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        keywords.extend(hs.terms_of(chapter))
         chapters.add(chapter)
     products = None
     if keywords:

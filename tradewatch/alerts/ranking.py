@@ -1,14 +1,16 @@
 """Ranking: tier of the best outlet, how many outlets carry it, the strongest event status, recency.
 
-Weights come from data/wording.toml; the score is a plain sum so each part can be read off.
+Weights come from core/data/vocabulary.toml (tiers, statuses); the score is a plain sum so each part can be read off.
 """
 from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
 
+from core import vocabulary
+
 from tradewatch.alerts.model import StoryItem
-from tradewatch.alerts.wording import wording
+
 
 RECENCY_HALF_LIFE_DAYS = 3.0
 
@@ -25,9 +27,8 @@ def _age_days(when: str, now: datetime) -> float:
 
 def score(item: StoryItem, now: datetime | None = None) -> float:
     now = now or datetime.now(timezone.utc)
-    words = wording()
-    tiers = [words["tier_weight"].get(c.tier or "", 1.0) for c in item.copies] or [1.0]
-    statuses = [words["status_weight"].get(m.status or "", 0.5) for m in item.measures] or [0.0]
+    tiers = [vocabulary.tier(c.tier or "").get("weight", 1.0) for c in item.copies] or [1.0]
+    statuses = [vocabulary.status(m.status or "").get("weight", 0.5) for m in item.measures] or [0.0]
     newest = max((c.when for c in item.copies), default="")
     recency = 2.0 * math.pow(0.5, _age_days(newest, now) / RECENCY_HALF_LIFE_DAYS)
     changed = 1.5 if any(m.changed and m.previous_status != m.status for m in item.measures) else 0.0

@@ -1,4 +1,4 @@
-"""Reads what alerts need from the knowledge base (schema: tradewatch/store/migrations.py).
+"""Reads what alerts need from the knowledge base (schema: core/store/migrations.py).
 
 All SQL of the alerts package lives here; everything else works on alerts.model values.
 """

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 import jinja2
+from feedgen.feed import FeedGenerator
 
 from tradewatch.alerts.digest import Digest, item_keys
 from tradewatch.alerts.model import StoryItem
@@ -102,16 +103,9 @@ def render_html(digest: Digest) -> str:
     return _HTML.get_template("digest.html.j2").render(_context(digest))
 
 
-def render_text(digest: Digest) -> str:
-    """The plain-text mail part: the Markdown, which reads well as text."""
-    return render_markdown(digest)
-
-
 def render_atom(watchlist: str, entries: list[tuple[str, dict]], *, feed_id: str | None = None,
                 self_url: str | None = None) -> str:
     """An Atom feed: one entry per digest item, newest first. `entries`: (updated ISO, item dict)."""
-    from feedgen.feed import FeedGenerator
-
     feed = FeedGenerator()
     feed.id(feed_id or f"urn:tradewatch:watchlist:{quote(watchlist, safe='')}")
     feed.title(f"tradewatch: {watchlist}")

@@ -2,8 +2,9 @@
 
 `digests_sent` (store schema) holds one row per (watchlist, item key): an item is reserved
 there in the same transaction that records its digest as pending, so no later digest can
-repeat it, crash or not. `digests` keeps each digest's rendered bodies until delivery is
-done, so a run killed between reserving and delivering delivers the same digest next time.
+repeat it, crash or not. `digests` keeps each digest's rendered bodies (JSON: format name →
+text, see formats.py) until delivery is done, so a run killed between reserving and
+delivering delivers the same digest next time.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from tradewatch.store.ids import stable_id
+from core.ids import stable_id
 
 DIGESTS = "digests"
 
@@ -23,8 +24,7 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
                               pk="id", if_not_exists=True)
     db[DIGESTS].create(
         {"id": str, "watchlist": str, "created_at": str, "selected_at": str, "status": str,
-         "item_count": int, "items": str, "markdown": str, "html": str, "delivered_at": str,
-         "delivered_to": str, "error": str},
+         "item_count": int, "items": str, "bodies": str, "delivered_at": str, "delivered_to": str, "error": str},
         pk="id", if_not_exists=True,
     )
     db[DIGESTS].create_index(["watchlist", "created_at"], if_not_exists=True)
@@ -58,7 +58,7 @@ def horizon(db: sqlite_utils.Database, watchlist: str, margin_hours: float = 24)
 
 
 def reserve(db: sqlite_utils.Database, *, watchlist: str, created_at: str, selected_at: str,
-            items: list[dict], markdown: str, html: str) -> str:
+            items: list[dict], bodies: dict[str, str]) -> str:
     """Record a digest as pending and its items as sent, atomically; returns the digest id."""
     keys = [key for item in items for key in item.get("keys") or [item["key"]]]
     digest_id = stable_id("digest", watchlist, selected_at, *keys)
@@ -66,7 +66,7 @@ def reserve(db: sqlite_utils.Database, *, watchlist: str, created_at: str, selec
         db[DIGESTS].insert({
             "id": digest_id, "watchlist": watchlist, "created_at": created_at, "selected_at": selected_at,
             "status": "pending", "item_count": len(items), "items": json.dumps(items, ensure_ascii=False),
-            "markdown": markdown, "html": html, "delivered_at": None, "delivered_to": None, "error": None,
+            "bodies": json.dumps(bodies, ensure_ascii=False), "delivered_at": None, "delivered_to": None, "error": None,
         }, replace=True)
         db["digests_sent"].insert_all(
             ({"id": sent_id(watchlist, key), "watchlist": watchlist, "item_key": key, "sent_at": created_at}
@@ -104,3 +104,8 @@ def recent_items(db: sqlite_utils.Database, watchlist: str, limit: int = 50) -> 
             if len(out) >= limit:
                 return out
     return out
+
+
+def bodies(row: dict) -> dict[str, str]:
+    """The rendered bodies a `digests` row keeps, by format name."""
+    return json.loads(row.get("bodies") or "{}")

@@ -1,11 +1,12 @@
-"""Names and numbers as a reader says them, from the data files in alerts/data/."""
+"""Names and numbers as a reader says them: country names from core.countries, measure and
+status labels from core.vocabulary, currency symbols from alerts/data/wording.toml."""
 from __future__ import annotations
 
-import csv
 import functools
-import re
 import tomllib
 from pathlib import Path
+
+from core import countries, vocabulary
 
 from tradewatch.alerts.model import Event, Figure, Measure
 
@@ -17,55 +18,17 @@ def wording() -> dict:
     return tomllib.loads((DATA / "wording.toml").read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=1)
-def countries() -> dict[str, dict]:
-    """code → {"name", "adjective", "aliases"}."""
-    with (DATA / "countries.csv").open(encoding="utf-8", newline="") as handle:
-        return {
-            row["code"]: {
-                "name": row["name"],
-                "adjective": row["adjective"],
-                "aliases": [a for a in (row["aliases"] or "").split(";") if a],
-            }
-            for row in csv.DictReader(handle)
-        }
-
-
-@functools.lru_cache(maxsize=1)
-def _country_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for code, row in countries().items():
-        for name in (code, row["name"], row["adjective"], *row["aliases"]):
-            lookup.setdefault(name.casefold(), code)
-    return lookup
-
-
 def country_code(name: str) -> str | None:
-    """'Japan', 'jp', 'Japanese', 'USA' → ISO-style code used by events; None when unknown."""
-    name = name.strip()
-    found = _country_lookup().get(name.casefold())
-    if found:
-        return found
-    try:
-        import pycountry
-
-        return pycountry.countries.lookup(name).alpha_2
-    except (LookupError, ImportError):
-        return None
+    """'Japan', 'jp', 'Japanese', 'USA' → the code events use; None when unknown."""
+    return countries.code_of(name)
 
 
 def country_name(code: str | None) -> str:
-    if not code:
-        return "?"
-    row = countries().get(code)
-    return row["name"] if row else code
+    return countries.name_of(code) if code else "?"
 
 
 def country_adjective(code: str | None) -> str:
-    if not code:
-        return "?"
-    row = countries().get(code)
-    return row["adjective"] if row else code
+    return countries.adjective_of(code) if code else "?"
 
 
 def _number(value: float) -> str:
@@ -106,14 +69,14 @@ def format_figures(figures: list[Figure]) -> str:
 def status_label(status: str | None) -> str:
     if not status:
         return "reported"
-    return wording()["status_label"].get(status, status.replace("_", " "))
+    return vocabulary.status(status).get("label", status.replace("_", " "))
 
 
 def measure_phrase(event: Event) -> str:
     """ "US tariff on Japanese semiconductors" / "EU trade agreement with Japan"."""
-    words = wording()
-    label = words["type_label"].get(event.type, event.type.replace("_", " "))
-    preposition = words["type_preposition"].get(event.type, "on")
+    registered = vocabulary.event_type(event.type)
+    label = registered.get("label", event.type.replace("_", " "))
+    preposition = registered.get("preposition", "on")
     actor = country_adjective(event.actor) if event.actor else ""
     product = (event.product or "").strip()
     targets = [t for t in event.targets if t]
@@ -141,10 +104,3 @@ def measure_line(measure: Measure) -> str:
     if measure.changed and not status_changed and not figures_changed:
         parts.append("as reported before")
     return f"{measure.phrase}: {'; '.join(parts)}"
-
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def normalise_product(product: str) -> str:
-    return " ".join(_WORD.findall((product or "").casefold()))

@@ -39,4 +39,3 @@ def _safe_id(line: str):
         return None
 
 
-COMMANDS = [clean_command]

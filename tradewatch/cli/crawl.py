@@ -6,7 +6,11 @@ import sys
 
 import click
 
+from core.config import ConfigError
+from core.store import KnowledgeBase, KnowledgeBaseError
+from crawler.run import CrawlError, crawl
 from tradewatch.cli.options import config_option, db_option, resolve_config
+from tradewatch.extraction import extract_pending
 
 
 @click.command("crawl")
@@ -24,10 +28,6 @@ from tradewatch.cli.options import config_option, db_option, resolve_config
 @click.option("--json", "as_json", is_flag=True, help="Print the crawl counts as JSON.")
 def crawl_command(config_path, source_names, urls, db_path, allow_private, scheduler, no_extract, as_json) -> None:
     """Crawl feeds, sitemaps and sites politely; store new, deduplicated articles."""
-    from crawler.run import CrawlError, crawl
-    from tradewatch.config import ConfigError
-    from tradewatch.store import KnowledgeBaseError
-
     config = resolve_config(config_path, db_path)
     if not config.sources and not urls:
         raise click.UsageError("no sources configured: pass --config FILE or --url URL")
@@ -59,16 +59,6 @@ def crawl_command(config_path, source_names, urls, db_path, allow_private, sched
         click.echo(f"extraction: {extracted}")
 
 
-def _extract_pending(db_path: str):
-    """Run the lead's extraction over articles not yet extracted, when it exists."""
-    try:
-        from tradewatch.extraction import extract_pending
-    except ImportError:
-        return None
-    from tradewatch.store import KnowledgeBase
-
+def _extract_pending(db_path: str) -> dict:
     with KnowledgeBase(db_path) as kb:
         return extract_pending(kb)
-
-
-COMMANDS = [crawl_command]

@@ -6,11 +6,13 @@ import sys
 
 import click
 
-from tradewatch.cli.options import config_option, db_option, resolve_config
+from core.config import DEFAULT_DB, ConfigError
+from core.store import KnowledgeBaseError
 from extract import ModelNotAvailable
-from tradewatch.config import ConfigError
-from tradewatch.store.knowledge_base import KnowledgeBaseError
+from tradewatch import schedule
+from tradewatch.cli.options import config_option, db_option, resolve_config
 from tradewatch.daily import EXIT_CONFIG, EXIT_LOCKED, AlreadyRunning, Reporter, run_daily, run_demo, summary_lines
+
 
 @click.command("daily")
 @config_option
@@ -46,8 +48,6 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
     if not quiet:
         click.echo("\n".join(summary_lines(result, config.db)))
         if demo:
-            from tradewatch.config import DEFAULT_DB
-
             how = "make serve   (or: .venv/bin/tradewatch serve)" if config.db == DEFAULT_DB else \
                 f"tradewatch serve --db {config.db}"
             click.echo(f"\nBrowse it: {how}")
@@ -65,8 +65,6 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
 @click.option("--user", default=None, help="systemd only: run as this user.")
 def schedule_command(kind, config_path, db_path, at, workdir, user) -> None:
     """Print a ready schedule for `tradewatch daily`; install it with crontab -e or systemctl."""
-    from tradewatch import schedule
-
     try:
         if kind == "cron":
             click.echo(schedule.cron_line(workdir=workdir, at=at, config=config_path, db=db_path))
@@ -77,4 +75,3 @@ def schedule_command(kind, config_path, db_path, at, workdir, user) -> None:
         raise click.UsageError(str(exc)) from None
 
 
-COMMANDS = [daily_command, schedule_command]

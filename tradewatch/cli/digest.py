@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 
+from core.config import ConfigError
+from core.store import KnowledgeBase
+from tradewatch.alerts import ALL, build_digest, record, render_html, render_markdown, state
+from tradewatch.alerts.formats import FORMATS
+from tradewatch.alerts.mail import MailError, build_message, send_message
 from tradewatch.cli.options import config_option, db_option, resolve_config
-from tradewatch.config import ConfigError
 
 
 def _since(value: str | None) -> str | None:
@@ -26,7 +31,7 @@ def _since(value: str | None) -> str | None:
               help="A watchlist from the config (default: everything new, as the watchlist 'all').")
 @click.option("--since", "since", default=None, metavar="DATE",
               help="Everything published since DATE (YYYY-MM-DD); the digest state is left untouched.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "atom"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="md", show_default=True)
 @click.option("--send", is_flag=True, help="Also mail it to the watchlist's `email` recipients via [smtp].")
 @click.option("--peek", is_flag=True, help="Show what is new without recording it as sent.")
 def digest_command(db_path, config_path, watchlist_name, since, fmt, send, peek) -> None:
@@ -34,12 +39,6 @@ def digest_command(db_path, config_path, watchlist_name, since, fmt, send, peek)
 
     Items shown are recorded as sent (never shown again) unless --since or --peek is given.
     """
-    from pathlib import Path
-
-    from tradewatch.alerts import ALL, build_digest, record, render_atom_digest, render_html, render_markdown
-    from tradewatch.alerts.mail import MailError, build_message, send_message
-    from tradewatch.store import KnowledgeBase
-
     config = resolve_config(config_path, db_path)
     since = _since(since)
     try:
@@ -71,11 +70,8 @@ def digest_command(db_path, config_path, watchlist_name, since, fmt, send, peek)
                 sys.exit(1)
         if digest.record_state and not peek:
             record(kb.db, digest)
-            from tradewatch.alerts import state
-
             state.mark_delivered(kb.db, digest.digest_id, digest.created_at, ["stdout", *(watchlist.email if send else [])])
-    body = {"md": markdown, "html": html}.get(fmt) or render_atom_digest(digest)
+    body = FORMATS[fmt].render(digest)
     sys.stdout.write(body if body.endswith("\n") else body + "\n")
 
 
-COMMANDS = [digest_command]

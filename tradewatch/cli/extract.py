@@ -6,6 +6,9 @@ import sys
 
 import click
 
+from extract import ModelNotAvailable, ensure_model_available
+from tradewatch.extraction import extract_jsonl
+
 
 @click.command("extract")
 @click.option("--jsonl", is_flag=True, required=True, help='Read {"id","title","text"} or {"id","html"} lines.')
@@ -14,10 +17,6 @@ import click
 @click.option("--processes", "n_process", type=int, default=1, show_default=True, help="Worker processes for spaCy.")
 def extract_command(jsonl: bool, input_file, model: str | None, n_process: int) -> None:
     """Write one {"id","figures","companies","events"} line per input line."""
-    from tradewatch.extraction import extract_jsonl  # spaCy loads only for this command
-
-    from extract import ModelNotAvailable, ensure_model_available
-
     try:
         ensure_model_available(model)
     except ModelNotAvailable as exc:
@@ -28,4 +27,3 @@ def extract_command(jsonl: bool, input_file, model: str | None, n_process: int) 
         sys.stdout.flush()
 
 
-COMMANDS = [extract_command]

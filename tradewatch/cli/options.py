@@ -5,7 +5,10 @@ import sys
 
 import click
 
-from tradewatch.config import DEFAULT_DB, Config, ConfigError, load_config
+from pathlib import Path
+
+from core.config import DEFAULT_DB, Config, ConfigError, load_config
+from core.store import KnowledgeBase, KnowledgeBaseError
 
 db_option = click.option(
     "--db", "db_path", default=None, metavar="PATH",
@@ -27,3 +30,12 @@ def resolve_config(config_path: str | None, db_path: str | None = None) -> Confi
     if db_path:
         config.db = db_path
     return config
+
+
+def open_knowledge_base(path: Path) -> KnowledgeBase:
+    """The knowledge base, or exit with its one-line error (names the file and the fix)."""
+    try:
+        return KnowledgeBase(path)
+    except KnowledgeBaseError as exc:
+        click.echo(f"tradewatch: {exc}", err=True)
+        sys.exit(2)

@@ -1,5 +1,5 @@
 """Datasette on the knowledge base: committed metadata (titles, column descriptions, facets,
-canned queries), settings, templates and plugins, plus the helpers `tradewatch serve` and the
+canned queries) and settings, plus the helpers `tradewatch serve` and the
 tests use to start it the same way.
 
     load_metadata(db_name="tradewatch") -> dict       # metadata.yaml, keyed to the database name
@@ -14,11 +14,10 @@ import functools
 from pathlib import Path
 
 import yaml
+from datasette.app import Datasette
 
 HERE = Path(__file__).resolve().parent
 METADATA_FILE = HERE / "metadata.yaml"
-TEMPLATES_DIR = HERE / "templates"
-PLUGINS_DIR = HERE / "plugins"
 STATIC_DIR = HERE / "static"
 STATIC_MOUNT = "tradewatch-assets"   # served at /tradewatch-assets/…; metadata's extra_css_urls points here
 DEFAULT_NAME = "tradewatch"
@@ -53,15 +52,11 @@ def load_metadata(db_name: str = DEFAULT_NAME) -> dict:
 
 def make_datasette(db_path: str | Path, **kwargs):
     """A Datasette instance configured as `tradewatch serve` configures it."""
-    from datasette.app import Datasette
-
     db_path = Path(db_path)
     return Datasette(
         [str(db_path)],
         metadata=load_metadata(db_path.stem),
         settings=SETTINGS,
-        template_dir=str(TEMPLATES_DIR) if TEMPLATES_DIR.is_dir() else None,
-        plugins_dir=str(PLUGINS_DIR) if PLUGINS_DIR.is_dir() else None,
         static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
         **kwargs,
     )
@@ -74,8 +69,4 @@ def serve_args(db_path: str | Path, metadata_file: str | Path, port: int = 8001,
         value = ("on" if value else "off") if isinstance(value, bool) else value
         args += ["--setting", name, str(value)]
     args += ["--static", f"{STATIC_MOUNT}:{STATIC_DIR}"]
-    if TEMPLATES_DIR.is_dir():
-        args += ["--template-dir", str(TEMPLATES_DIR)]
-    if PLUGINS_DIR.is_dir():
-        args += ["--plugins-dir", str(PLUGINS_DIR)]
     return args

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from tradewatch.demo.content import SITE_DIR, DemoArticle, detect_artifacts
+from tradewatch.demo.manifest import SITE_DIR, DemoArticle, detect_artifacts
 
 COMPANY_POOL = SITE_DIR / "generated" / "companies.csv"
 # Scaled pages are older than every hand-written story; extras are newer than all of them.

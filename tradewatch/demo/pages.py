@@ -14,7 +14,8 @@ from email.utils import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from tradewatch.demo.content import SITE_DIR, DemoArticle, DemoContent
+from tradewatch.demo.content import DemoContent
+from tradewatch.demo.manifest import SITE_DIR, DemoArticle
 from tradewatch.demo.generate import scaled_published
 
 PAGE_SIZE = 25               # stories per front-page/archive page

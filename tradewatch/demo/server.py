@@ -29,7 +29,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from tradewatch.demo.content import DemoArticle, DemoContent
+from tradewatch.demo.content import DemoContent
+from tradewatch.demo.manifest import DemoArticle
 from tradewatch.demo.pages import DemoPages, Response
 
 MAX_LOGGED_REQUESTS = 200_000
