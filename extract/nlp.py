@@ -39,14 +39,20 @@ def _analysed_part(text: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_pipeline(model: str | None = None) -> Language:
-    """The model with the parser swapped for the fast sentence recogniser, plus our components."""
-    nlp = spacy.load(ensure_model_available(model), exclude=["parser"])
-    if "senter" in nlp.pipe_names or "senter" in nlp.disabled:
-        nlp.enable_pipe("senter")
+    """The model (tagger, dependency parser, NER) plus our components, trained weights loaded."""
+    return build_pipeline(model, trained=True)
+
+
+def build_pipeline(model: str | None = None, trained: bool = True) -> Language:
+    """`trained=False` stops before the learned event and company steps (what training parses with)."""
+    # The parser's dependencies tell the learned steps who acts on what; the sentence recogniser
+    # it replaces would be faster but blind to that.
+    nlp = spacy.load(ensure_model_available(model), exclude=["senter"])
     # Each component module adds what it needs (rulers before `ner`, its component at the end);
     # order matters: events read the figures and companies found before them.
-    for module in (_figures, _companies, _events):
-        module.add_to_pipeline(nlp)
+    _figures.add_to_pipeline(nlp)
+    _companies.add_to_pipeline(nlp, trained=trained)
+    _events.add_to_pipeline(nlp, trained=trained)
     return nlp
 
 

@@ -33,28 +33,70 @@ from extract.companies.evidence import (
     find_candidates,
     name_votes,
 )
+from extract.companies.features import group_features
 from extract.companies.grouping import company_record, group_candidates, group_verdict
 from extract.companies.knowledge import DEFAULT_PATHS, CompanyKnowledge, resolve_path
+from extract.linear import LinearModel
 
 if not Doc.has_extension("companies"):
     Doc.set_extension("companies", default=None)
 
 RULER_NAME = "company_ruler"
+MODEL_DIR = Path(__file__).resolve().parent / "model"
 RULER_PATTERNS = "data/companies.jsonl"
 
 
 class CompanyFinder:
-    def __init__(self, nlp: Language, name: str, **paths: str):
+    """Candidates and their votes come from the data files (evidence.py); whether a group of
+    candidates is a business is decided by the learned model in model/ (`make train`), or, with
+    `trained = false`, by the votes alone (what training reads)."""
+
+    def __init__(self, nlp: Language, name: str, trained: bool = True, **paths: str):
         self.name = name
         self.paths = paths
+        self.trained = trained
         self.known = CompanyKnowledge.from_files(**paths)
         self._common = _common_words(nlp)
+        self.model: LinearModel | None = None
+        self.threshold = 0.5
+
+    def initialize(self, get_examples=None, *, nlp: Language | None = None, model_dir: str | None = None) -> None:
+        if self.trained:
+            self._load(Path(model_dir) if model_dir else MODEL_DIR)
+
+    def _load(self, path: Path) -> None:
+        self.model = LinearModel.from_disk(path)
+        self.threshold = float(self.model.meta.get("threshold", 0.5))
+
+    def to_disk(self, path, exclude=()) -> None:
+        if self.model is not None:
+            self.model.to_disk(Path(path))
+
+    def from_disk(self, path, exclude=()) -> "CompanyFinder":
+        if (Path(path) / "model.json").exists():
+            self._load(Path(path))
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.trained and self.model is None:
+            self.initialize()
         doc._.companies = self.find(doc)
         return doc
 
     def find(self, doc: Doc) -> list[dict]:
+        text = doc.text
+        groups = self.candidate_groups(doc)
+        if self.model is not None:
+            scores = self.model.predict([group_features(g, doc) for g in groups])[:, 0] if groups else []
+            kept = [g for g, p in zip(groups, scores) if p >= self.threshold]
+        else:
+            kept = [g for g in groups if rule_verdict(g)]
+        records = [company_record(g, self.known, text) for g in kept]
+        records.sort(key=lambda r: r["mentions"][0]["start"] if r["mentions"] else 0)
+        return records
+
+    def candidate_groups(self, doc: Doc) -> list[list]:
+        """Every candidate name, with its votes, grouped into firms (one group, many forms)."""
         text = doc.text
         if not text.strip():
             return []
@@ -80,16 +122,15 @@ class CompanyFinder:
         # never join a firm's forms
         loose = [c for c in candidates if not (
             c.best()[0] not in (None, COMPANY) and (c.best()[1] >= 3 or not any(k == COMPANY for k, _, _ in c.votes)))]
-        records = []
-        for group in group_candidates(loose, known, self._common):
-            if group_verdict(group) != COMPANY:
-                continue
-            # a name seen only in a capitalised Reuters headline needs a known-firm entry
-            if all(c.headline for c in group) and not any(c.ent_id.startswith(COMPANY) for c in group):
-                continue
-            records.append(company_record(group, known, text))
-        records.sort(key=lambda r: r["mentions"][0]["start"] if r["mentions"] else 0)
-        return records
+        return group_candidates(loose, known, self._common)
+
+
+def rule_verdict(group: list) -> bool:
+    """The votes' own answer: a firm, unless the name was seen only in a capitalised Reuters
+    headline without a known-firm entry."""
+    if group_verdict(group) != COMPANY:
+        return False
+    return not (all(c.headline for c in group) and not any(c.ent_id.startswith(COMPANY) for c in group))
 
 
 def _share_acronym_votes(candidates, known: CompanyKnowledge) -> None:
@@ -223,6 +264,7 @@ def _person_words(doc: Doc, known: CompanyKnowledge) -> set[str]:
 @Language.factory(
     "trade_companies",
     default_config={
+        "trained": True,
         "legal_suffixes_path": DEFAULT_PATHS["legal_suffixes_path"],
         "group_suffixes_path": DEFAULT_PATHS["group_suffixes_path"],
         "organisations_path": DEFAULT_PATHS["organisations_path"],
@@ -234,6 +276,7 @@ def _person_words(doc: Doc, known: CompanyKnowledge) -> set[str]:
 def make_trade_companies(
     nlp: Language,
     name: str,
+    trained: bool,
     legal_suffixes_path: str,
     group_suffixes_path: str,
     organisations_path: str,
@@ -244,6 +287,7 @@ def make_trade_companies(
     return CompanyFinder(
         nlp,
         name,
+        trained=trained,
         legal_suffixes_path=legal_suffixes_path,
         group_suffixes_path=group_suffixes_path,
         organisations_path=organisations_path,
@@ -258,7 +302,7 @@ def load_ruler_patterns(path: str | Path = RULER_PATTERNS) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def add_to_pipeline(nlp: Language) -> None:
+def add_to_pipeline(nlp: Language, trained: bool = True) -> None:
     """Add this module's pipes to `nlp` (called by extract.nlp.load_pipeline)."""
     if RULER_NAME not in nlp.pipe_names:
         where = {"before": "ner"} if "ner" in nlp.pipe_names else {"last": True}
@@ -270,4 +314,4 @@ def add_to_pipeline(nlp: Language) -> None:
         with nlp.select_pipes(disable=others):
             ruler.add_patterns(load_ruler_patterns())
     if "trade_companies" not in nlp.pipe_names:
-        nlp.add_pipe("trade_companies", last=True)
+        nlp.add_pipe("trade_companies", last=True, config={"trained": trained}).initialize(nlp=nlp)

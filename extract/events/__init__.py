@@ -1,9 +1,11 @@
 """Trade-policy events: type, actor, targets, status, product and evidence (`trade_events`).
 
-Modules: component (the factory), cues (measure and status patterns from data/), rules
-(data/event_rules.toml), hs (products → HS chapters, from core.hs).
+Modules: component (the factories), windows (an article as sentence windows), cues (measure and
+status patterns from data/), features (what the learned steps see), linear (the models as plain
+data), inference (windows → events), hs (products → HS chapters, from core.hs).
+The weights live in model/ and are rebuilt by `make train` from the annotated corpus.
 """
-from extract.events import cues, hs, rules  # noqa: F401
+from extract.events import cues, hs  # noqa: F401
 from extract.events.component import ERROR_KEY, add_to_pipeline
 
 __all__ = ["ERROR_KEY", "add_to_pipeline"]

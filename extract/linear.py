@@ -1,0 +1,71 @@
+"""A linear model over named features, saved as plain data (JSON + a NumPy array).
+
+The extractor's learned steps (event types per sentence, actors, statuses, targets, whether a
+candidate name is a business) are logistic regressions fitted by `make train`
+(scikit-learn, in training/). What runs here needs NumPy only: features are names
+("w=tariff", "role=nsubj|tariff"), the vocabulary maps them to columns, and scoring is one
+sparse dot product.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy
+
+Features = dict[str, float]
+
+
+@dataclass
+class LinearModel:
+    labels: list[str]                 # one column per label
+    vocabulary: dict[str, int]        # feature name → row
+    weights: numpy.ndarray            # (features, labels)
+    bias: numpy.ndarray               # (labels,)
+    kind: str = "multilabel"          # multilabel | multiclass | binary
+    meta: dict = field(default_factory=dict)
+
+    def scores(self, rows: list[Features]) -> numpy.ndarray:
+        """Raw linear scores, (rows, labels)."""
+        out = numpy.tile(self.bias, (len(rows), 1)).astype(numpy.float64)
+        for i, features in enumerate(rows):
+            for name, value in features.items():
+                column = self.vocabulary.get(name)
+                if column is not None:
+                    out[i] += value * self.weights[column]
+        return out
+
+    def predict(self, rows: list[Features]) -> numpy.ndarray:
+        """Probabilities, (rows, labels): sigmoid per label, or softmax for a multiclass model."""
+        if not rows:
+            return numpy.zeros((0, len(self.labels)))
+        scores = self.scores(rows)
+        if self.kind == "multiclass":
+            scores -= scores.max(axis=1, keepdims=True)
+            exp = numpy.exp(scores)
+            return exp / exp.sum(axis=1, keepdims=True)
+        return 1.0 / (1.0 + numpy.exp(-scores))
+
+    def predict_one(self, features: Features) -> dict[str, float]:
+        return dict(zip(self.labels, self.predict([features])[0].tolist()))
+
+    # --- plain-data round trip ------------------------------------------------------------
+    def to_disk(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        names = sorted(self.vocabulary, key=self.vocabulary.get)
+        (path / "model.json").write_text(json.dumps(
+            {"labels": self.labels, "kind": self.kind, "features": names, "meta": self.meta},
+            ensure_ascii=False, indent=0), encoding="utf-8")
+        numpy.savez_compressed(path / "weights.npz", weights=self.weights.astype(numpy.float32),
+                               bias=self.bias.astype(numpy.float32))
+
+    @classmethod
+    def from_disk(cls, path: Path) -> "LinearModel":
+        path = Path(path)
+        spec = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        arrays = numpy.load(path / "weights.npz")
+        return cls(labels=spec["labels"], vocabulary={n: i for i, n in enumerate(spec["features"])},
+                   weights=arrays["weights"].astype(numpy.float64), bias=arrays["bias"].astype(numpy.float64),
+                   kind=spec["kind"], meta=spec.get("meta", {}))
