@@ -42,6 +42,11 @@ bench: install
 stress: install system-deps
 	$(BIN)/python benchmarks/stress.py
 
+# Rebuild every learned component from the annotated corpus (fixed seeds; reads ../shared by path).
+train: install
+	$(BIN)/python -m pip install -q 'scikit-learn==1.9.1' 2>/dev/null || $(BIN)/uv pip install -q --python $(BIN)/python 'scikit-learn==1.9.1'
+	$(BIN)/python -m training.train --shared $(SHARED)
+
 # Debian packages some tests drive for real (browser, redis); installed only when missing.
 system-deps:
 	@bash scripts/install-system-deps.sh

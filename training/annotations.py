@@ -40,7 +40,7 @@ PERCENT_UNITS = ("percent", "pp")
 # Quantity units seen in trade news; another unit is allowed but reported so it gets a second look.
 KNOWN_QUANTITY_UNITS = {
     "tonne", "barrel", "barrel/day", "bushel", "bale", "ounce", "kg", "lb", "unit", "gallon", "litre",
-    "cubic metre", "cubic foot", "short ton", "square foot", "litre", "mw", "gw", "kwh", "mwh", "gwh", "twh", "bag", "carat", "hectare", "acre",
+    "cubic metre", "cubic foot", "short ton", "square foot", "litre", "quintal", "hectolitre", "foot", "head", "mw", "gw", "kwh", "mwh", "gwh", "twh", "bag", "carat", "hectare", "acre",
     "tonne/year", "tonne/day", "tonne/month", "barrel/year", "cubic metre/year", "cubic metre/day", "teu",
     "troy ounce", "square metre", "metre", "km", "mile", "bcf", "tcf", "bcm", "gram", "hectolitre",
 }

@@ -111,8 +111,7 @@ def type_rows(examples: list[ArticleExample]):
     rows, labels = [], []
     for example in examples:
         for window in example.windows:
-            previous = example.windows[window.index - 1] if window.index else None
-            rows.append(F.type_features(window, previous))
+            rows.append(F.type_features(window, *F.neighbours(example.windows, window)))
             labels.append(example.window_types[window.index])
     return rows, labels
 
@@ -208,6 +207,8 @@ class Settings:
     actor_stated_only: bool = False
     actor_ranking: bool = False
     average_inner: bool = True
+    count_measures: bool = True
+    c_counts: float = 0.5
     balanced_types: bool = False
 
 
@@ -223,7 +224,9 @@ def _fit_types_actors(examples, settings: Settings, seed: int) -> tuple[LinearMo
     return types, actors
 
 
-def pair_rows(examples: list[ArticleExample], types: LinearModel, actors: LinearModel):
+def pair_rows(examples: list[ArticleExample], types: LinearModel, actors: LinearModel, counts_out: list | None = None):
+    """Pair rows and labels; `counts` (a list) collects (count features, how many gold measures)
+    for the pairs that are gold."""
     rows, labels = [], []
     for example in examples:
         windows = example.windows
@@ -232,11 +235,17 @@ def pair_rows(examples: list[ArticleExample], types: LinearModel, actors: Linear
         counts = F.count_places(windows)
         headline = _headline_codes(windows)
         type_probs = inference.window_type_probabilities(windows, types)
+        count_rows = counts_out
         mentions = inference.find_mentions(windows, type_probs, actors, counts, headline)
-        gold = {(e.type, e.actor) for e in example.events}
-        keys, found = inference.pair_rows_of(inference.group_mentions(mentions), counts, headline, type_probs, windows)
+        gold = Counter((e.type, e.actor) for e in example.events)
+        groups = inference.group_mentions(mentions)
+        keys, found = inference.pair_rows_of(groups, counts, headline, type_probs, windows)
         rows += found
         labels += [int(key in gold) for key in keys]
+        if count_rows is not None:
+            for key in keys:
+                if key in gold:
+                    count_rows.append((inference.count_features(groups[key], key[0]), str(min(gold[key], 3))))
     return rows, labels
 
 
@@ -261,13 +270,13 @@ def fit_models(examples: list[ArticleExample], settings: Settings = Settings(), 
     shuffled = list(examples)
     rng.shuffle(shuffled)
     folds = [shuffled[i::settings.inner_folds] for i in range(settings.inner_folds)]
-    oof_rows, oof_labels, type_models, actor_models = [], [], [], []
+    oof_rows, oof_labels, type_models, actor_models, count_rows = [], [], [], [], []
     for i, held in enumerate(folds):
         train = [e for j, f in enumerate(folds) if j != i for e in f]
         types, actors = _fit_types_actors(train, settings, seed)
         type_models.append(types)
         actor_models.append(actors)
-        rows, labels = pair_rows(held, types, actors)
+        rows, labels = pair_rows(held, types, actors, count_rows)
         oof_rows += rows
         oof_labels += labels
     if settings.average_inner:
@@ -277,12 +286,18 @@ def fit_models(examples: list[ArticleExample], settings: Settings = Settings(), 
     pairs = _fit(oof_rows, oof_labels, kind="binary", classes=["event"], c=settings.c_pairs, seed=seed)
     threshold = _best_threshold(pairs, oof_rows, oof_labels, _missed_pairs(examples, oof_labels))
     rows, labels = status_rows(examples)
-    statuses = _fit(rows, labels, kind="multiclass", classes=list(STATUSES), c=settings.c_statuses, seed=seed)
+    # balanced: "in_effect" is half of all statuses, and unweighted the rarer stages lose to it
+    statuses = _fit(rows, labels, kind="multiclass", classes=list(STATUSES), c=settings.c_statuses, seed=seed,
+                    balanced=True)
     rows, labels = target_rows(examples)
     targets = _fit(rows, labels, kind="binary", classes=["target"], c=settings.c_targets, seed=seed)
+    counts = None
+    if settings.count_measures and len({label for _, label in count_rows}) > 1:
+        counts = _fit([r for r, _ in count_rows], [l for _, l in count_rows], kind="multiclass",
+                      classes=["1", "2", "3"], c=settings.c_counts, seed=seed)
     extra = {"pair_threshold": threshold, "target_threshold": 0.5, "seed": seed,
              "settings": settings.__dict__, "articles": len(examples)}
-    return inference.Models(types, actors, pairs, statuses, targets, pair_threshold=threshold,
+    return inference.Models(types, actors, pairs, statuses, targets, counts, pair_threshold=threshold,
                             target_threshold=0.5, extra=extra)
 
 

@@ -85,7 +85,7 @@ class CompanyFinder:
 
     def find(self, doc: Doc) -> list[dict]:
         text = doc.text
-        groups = self.candidate_groups(doc)
+        groups = self.candidate_groups(doc, every=self.model is not None)
         if self.model is not None:
             scores = self.model.predict([group_features(g, doc) for g in groups])[:, 0] if groups else []
             kept = [g for g, p in zip(groups, scores) if p >= self.threshold]
@@ -95,8 +95,9 @@ class CompanyFinder:
         records.sort(key=lambda r: r["mentions"][0]["start"] if r["mentions"] else 0)
         return records
 
-    def candidate_groups(self, doc: Doc) -> list[list]:
-        """Every candidate name, with its votes, grouped into firms (one group, many forms)."""
+    def candidate_groups(self, doc: Doc, every: bool = True) -> list[list]:
+        """Every candidate name, with its votes, grouped into firms (one group, many forms);
+        `every=False` leaves out the names the votes firmly call something else."""
         text = doc.text
         if not text.strip():
             return []
@@ -119,10 +120,17 @@ class CompanyFinder:
             context_votes(candidate, known, firm_names)
             default_votes(candidate, known, self._common, person_words, lower_words)
         # names that are firmly something else, or something else with no word for a firm,
-        # never join a firm's forms
-        loose = [c for c in candidates if not (
-            c.best()[0] not in (None, COMPANY) and (c.best()[1] >= 3 or not any(k == COMPANY for k, _, _ in c.votes)))]
-        return group_candidates(loose, known, self._common)
+        # never join a firm's forms; they stay candidates of their own (the model may disagree)
+        firm = [c for c in candidates if c.best()[0] not in (None, COMPANY)
+                and (c.best()[1] >= 3 or not any(k == COMPANY for k, _, _ in c.votes))]
+        loose = [c for c in candidates if c not in firm]
+        groups = group_candidates(loose, known, self._common)
+        if not every:
+            return groups
+        alone: dict[str, list] = {}
+        for candidate in firm:
+            alone.setdefault(candidate.text, []).append(candidate)
+        return groups + list(alone.values())
 
 
 def rule_verdict(group: list) -> bool:

@@ -12,6 +12,8 @@ from collections import defaultdict
 
 from spacy.tokens import Doc
 
+from core import countries
+
 Features = dict[str, float]
 # The template of a vote's reason: "after 'Ministry of'" → "after", "'bank' in name" → "in name".
 _QUOTED = re.compile(r"'[^']*'|\S+ of \S+$")
@@ -72,4 +74,17 @@ def group_features(group: list, doc: Doc) -> Features:
     if len(text) <= 4 and text.isupper():
         features["acronym"] = 1.0
     features["in_headline"] = min(features.get("in_headline", 0.0), 2.0) / 2.0
+    for form in forms:
+        kind = _jurisdiction_kinds().get(form.casefold())
+        if kind:      # "Reagan", "MITI", "Commerce Department": a government's, not a firm's
+            features[f"jurisdiction_alias={kind}"] = 1.0
     return dict(features)
+
+
+_KINDS: dict[str, str] = {}
+
+
+def _jurisdiction_kinds() -> dict[str, str]:
+    if not _KINDS:
+        _KINDS.update({a.text.casefold(): a.kind for a in countries.aliases() if a.code})
+    return _KINDS

@@ -43,7 +43,8 @@ def window_words(window: Window) -> list[str]:
 # --- what a window is about: event types ---------------------------------------------------------
 
 
-def type_features(window: Window, previous: Window | None) -> Features:
+def type_features(window: Window, previous: Window | None, following: Window | None = None,
+                  headline: Window | None = None) -> Features:
     words = window_words(window)
     features: Features = {f"w={w}": 1.0 for w in words}
     for a, b in zip(words, words[1:]):
@@ -66,8 +67,22 @@ def type_features(window: Window, previous: Window | None) -> Features:
     if previous is not None:
         for cue in previous.cues:
             features[f"prev_cue={cue.label_}"] = 1.0
+    if following is not None:
+        for cue in following.cues:
+            features[f"next_cue={cue.label_}"] = 1.0
+    if headline is not None and headline is not window:
+        for cue in headline.cues:
+            features[f"headline_cue={cue.label_}"] = 1.0
     features["bias_len"] = min(len(words), 60) / 60.0
     return features
+
+
+def neighbours(windows: list[Window], window: Window) -> tuple[Window | None, Window | None, Window | None]:
+    """(previous, following, headline) of a window, as type_features reads them."""
+    previous = windows[window.index - 1] if window.index else None
+    following = windows[window.index + 1] if window.index + 1 < len(windows) else None
+    headline = windows[0] if windows and windows[0].headline else None
+    return previous, following, headline
 
 
 # --- who acts: actor candidates ------------------------------------------------------------------
@@ -98,6 +113,40 @@ def _root_verb(token: Token) -> Token:
     return token
 
 
+def _ancestors(token: Token, limit: int = 12) -> list[Token]:
+    chain = [token]
+    while chain[-1].head.i != chain[-1].i and len(chain) < limit:
+        chain.append(chain[-1].head)
+    return chain
+
+
+def dependency_path(a: Token, b: Token) -> tuple[str, str, int] | None:
+    """The parse path from `a` up to the lowest common head and down to `b`: dependency labels
+    with direction ("poss↑ compound↑ | ↓dobj"), that head's lemma, and the path's length."""
+    up, down = _ancestors(a), _ancestors(b)
+    down_index = {t.i: n for n, t in enumerate(down)}
+    for n, token in enumerate(up):
+        if token.i in down_index:
+            m = down_index[token.i]
+            labels = [t.dep_ + "↑" for t in up[:n]] + ["|"] + ["↓" + t.dep_ for t in reversed(down[:m])]
+            return " ".join(labels), token.lemma_.lower(), n + m
+    return None
+
+
+def path_features(span: Span, window: Window, prefix: str) -> Features:
+    """How a jurisdiction hangs from the nearest measure cue in the parse ("Japan imposed tariffs":
+    nsubj↑ | ↓dobj via "impose"; "tariffs on Japanese cars": amod↑ pobj↑ prep↑ |)."""
+    best = None
+    for cue in window.cues:
+        path = dependency_path(span.root, cue.root)
+        if path is not None and path[2] <= 6 and (best is None or path[2] < best[2]):
+            best = path
+    if best is None:
+        return {}
+    labels, head, _ = best
+    return {f"{prefix}path={labels}": 1.0, f"{prefix}path_head={head}": 1.0, f"{prefix}path+head={labels}/{head}": 1.0}
+
+
 def mention_features(span: Span, window: Window, prefix: str) -> Features:
     """How one mention of a jurisdiction sits in its window (kind, syntax, place)."""
     root = span.root
@@ -123,6 +172,7 @@ def mention_features(span: Span, window: Window, prefix: str) -> Features:
             features[f"{prefix}attached_to_cue"] = 1.0
     if window.places and window.places[0].start == span.start:
         features[f"{prefix}first_place"] = 1.0
+    features.update(path_features(span, window, prefix))
     return features
 
 
@@ -194,6 +244,32 @@ def status_features(windows: list[Window], event_type: str) -> Features:
                 features["negated"] = max(features.get("negated", 0.0), weight)
         if window.headline:
             features["headline"] = 1.0
+        if n < 2:
+            for name, value in _cue_verb_features(window, event_type).items():
+                features[name] = max(features.get(name, 0.0), value * weight)
+    return features
+
+
+def _cue_verb_features(window: Window, event_type: str) -> Features:
+    """What is being done to the measure: the verb its cue hangs from ("lifted the ban", "will
+    impose tariffs", "proposed a quota"), that verb's auxiliaries and negation, and the words
+    right around the cue."""
+    features: Features = {}
+    cues = [c for c in window.cues if c.label_ == event_type] or window.cues
+    doc = window.span.doc
+    for cue in cues[:2]:
+        verb = _root_verb(cue.root)
+        features[f"verb={verb.lemma_.lower()}"] = 1.0
+        features[f"verb_tag={verb.tag_}"] = 1.0
+        for child in verb.children:
+            if child.dep_ in ("aux", "auxpass", "neg", "prt"):
+                features[f"verb_{child.dep_}={child.lower_}"] = 1.0
+        if verb.head.i != verb.i and verb.dep_ in ("xcomp", "ccomp", "advcl"):
+            features[f"verb_governor={verb.head.lemma_.lower()}"] = 1.0
+        for token in doc[max(window.start, cue.start - 4):min(window.end, cue.end + 4)]:
+            word = _word(token)
+            if word:
+                features[f"near={word}"] = 1.0
     return features
 
 

@@ -45,13 +45,14 @@ class Models:
     pairs: LinearModel
     statuses: LinearModel
     targets: LinearModel
+    counts: LinearModel | None = None
     pair_threshold: float = 0.5
     target_threshold: float = 0.5
     extra: dict = field(default_factory=dict)
 
 
 def window_type_probabilities(windows: list[Window], model: LinearModel) -> list[dict[str, float]]:
-    rows = [F.type_features(w, windows[w.index - 1] if w.index else None) for w in windows]
+    rows = [F.type_features(w, *F.neighbours(windows, w)) for w in windows]
     return [dict(zip(model.labels, probs.tolist())) for probs in model.predict(rows)]
 
 
@@ -125,6 +126,10 @@ def pair_features(group: list[Mention], event_type: str, actor: str, counts: Cou
         features[f"actor={actor}"] = 1.0
         features[f"actor={actor}|{event_type}"] = 1.0
     features[f"type={event_type}|max_joint"] = joints[0]
+    cues = sum(1 for w in windows for c in w.cues if c.label_ == event_type)
+    features[f"type_cues={F._bucket(cues)}"] = 1.0
+    if windows and windows[0].headline:
+        features["headline_type_p"] = type_probs[0].get(event_type, 0.0)
     features.update(_role_profile(windows, type_probs, event_type, actor))
     return features
 
@@ -160,6 +165,36 @@ def pair_rows_of(groups: dict[tuple[str, str], list[Mention]], counts: Counter, 
     return keys, rows
 
 
+def count_features(group: list[Mention], event_type: str) -> F.Features:
+    """How many distinct measures one (type, actor) may stand for: the article's different
+    supporting sentences, cue words, goods and rates ("25% on steel and 10% on aluminium")."""
+    windows = list(dict.fromkeys(m.window for m in group if m.joint >= 0.2))
+    heads = {c[-1].lemma_.lower() for w in windows for c in w.cues if c.label_ == event_type}
+    rates = {" ".join(e.text.split()) for w in windows for e in w.span.ents if e.label_ in ("PERCENT", "MONEY")}
+    nouns = {t.lemma_.lower() for w in windows for c in w.cues for t in w.span.doc[c.end:min(c.end + 4, w.end)]
+             if t.pos_ == "NOUN"}
+    return {f"type={event_type}": 1.0, f"windows={F._bucket(len(windows))}": 1.0,
+            f"cue_heads={F._bucket(len(heads))}": 1.0, f"rates={F._bucket(len(rates))}": 1.0,
+            f"goods={F._bucket(len(nouns))}": 1.0, "headline": float(any(w.headline for w in windows)),
+            f"type={event_type}|windows={F._bucket(len(windows))}": 1.0}
+
+
+def _measures(group: list[Mention], event_type: str, models: Models) -> int:
+    if models.counts is None:
+        return 1
+    probs = models.counts.predict_one(count_features(group, event_type))
+    return int(max(probs, key=probs.get))
+
+
+def _split_support(support: list[Window], n: int) -> list[list[Window]]:
+    """n evidence lists for n measures of one (type, actor): the best windows first, each measure
+    led by a different supporting window."""
+    if n <= 1 or len(support) < 2:
+        return [support]
+    n = min(n, len(support))
+    return [[support[i], *[w for j, w in enumerate(support) if j != i]] for i in range(n)]
+
+
 def group_mentions(mentions: list[Mention]) -> dict[tuple[str, str], list[Mention]]:
     groups: dict[tuple[str, str], list[Mention]] = defaultdict(list)
     for mention in mentions:
@@ -186,12 +221,13 @@ def infer(windows: list[Window], models: Models) -> list[dict]:
     for (event_type, actor), score in kept:
         group = sorted(groups[(event_type, actor)], key=lambda m: -m.joint)
         support = list(dict.fromkeys(m.window for m in group))
-        status = models.statuses.predict_one(F.status_features(support, event_type))
-        events.append({
-            "type": event_type, "actor": actor, "status": max(status, key=status.get),
-            "targets": _targets(support, event_type, actor, models), "confidence": round(score, 3),
-            "windows": support,
-        })
+        for windows_of_one in _split_support(support, _measures(group, event_type, models)):
+            status = models.statuses.predict_one(F.status_features(windows_of_one, event_type))
+            events.append({
+                "type": event_type, "actor": actor, "status": max(status, key=status.get),
+                "targets": _targets(windows_of_one, event_type, actor, models), "confidence": round(score, 3),
+                "windows": windows_of_one,
+            })
     events.sort(key=lambda e: e["windows"][0].start)
     return events
 
