@@ -5,6 +5,11 @@ article of the final test set (`../shared/gold/dev.jsonl`) and every near-copy o
 (the corpora repeat some stories), so that nothing of the test set is trained on.
 
     python -m training.select_articles [--reuters 300] [--bbc 130] [--batch 30] [--double 45]
+    python -m training.select_articles --round 2 --reuters 300 --bbc 0 --first-batch 11
+    python -m training.select_articles --round 3 --reuters all --bbc 90 --first-batch 21 --first-bbc-batch 6 --batch 32
+
+Round 1 drew the first sample (and the blind double set); each later round N samples, with seed
+SEED + N - 1, from what the earlier rounds left, so every round is reproducible on its own.
 """
 from __future__ import annotations
 
@@ -53,26 +58,62 @@ def eligible(source: str, shared: Path, held_out: set[tuple[str, str]]) -> list[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
-    parser.add_argument("--reuters", type=int, default=300)
-    parser.add_argument("--bbc", type=int, default=130)
+    parser.add_argument("--round", type=int, default=1, dest="round_")
+    parser.add_argument("--reuters", default="300", help="how many, or 'all' that remain")
+    parser.add_argument("--bbc", default="130", help="how many, or 'all' that remain")
+    parser.add_argument("--first-batch", type=int, default=1, help="number of the first Reuters batch file")
+    parser.add_argument("--first-bbc-batch", type=int, default=1)
     parser.add_argument("--batch", type=int, default=30)
     parser.add_argument("--double", type=int, default=45, help="articles annotated twice, blind, for agreement")
     parser.add_argument("--out", type=Path, default=CORPUS / "batches")
     args = parser.parse_args(argv)
 
-    rng = random.Random(SEED)
     held_out = held_out_keys(args.shared)
+    plan = (("reuters21578-trade", args.reuters, "r", args.first_batch),
+            ("bbc-business", args.bbc, "b", args.first_bbc_batch))
+    eligible_ids = {source: eligible(source, args.shared, held_out) for source, *_ in plan}
     chosen: list[tuple[str, str]] = []
-    for source, count, prefix in (("reuters21578-trade", args.reuters, "r"), ("bbc-business", args.bbc, "b")):
-        ids = eligible(source, args.shared, held_out)
-        picked = rng.sample(ids, count)
-        chosen.extend((source, i) for i in picked)
-        for number, start in enumerate(range(0, count, args.batch), 1):
-            _write(args.out / f"{prefix}{number:02d}.txt", [(source, i) for i in picked[start:start + args.batch]])
-    double = rng.sample(chosen, args.double)
-    _write(args.out / "double.txt", double)
-    print(f"{len(chosen)} articles in batches, {len(double)} for blind double annotation → {args.out}")
+    for round_ in range(1, args.round_ + 1):
+        rng = random.Random(SEED + round_ - 1)
+        picked_now = _draw(rng, eligible_ids, chosen, plan if round_ == args.round_ else _ROUNDS[round_])
+        if round_ == 1 and args.round_ == 1:
+            double = rng.sample(picked_now, args.double)
+            _write(args.out / "double.txt", double)
+            print(f"{len(double)} articles for blind double annotation")
+        elif round_ == 1:
+            rng.sample(picked_now, 45)          # keep the generator where round 1 left it
+        chosen.extend(picked_now)
+        if round_ == args.round_:
+            _write_batches(args.out, picked_now, plan, args.batch)
+            print(f"round {round_}: {len(picked_now)} articles in batches → {args.out}")
     return 0
+
+
+# What the earlier rounds drew (source, how many, batch prefix, first batch number): later rounds
+# exclude them.
+_ROUNDS = {
+    1: (("reuters21578-trade", "300", "r", 1), ("bbc-business", "130", "b", 1)),
+    2: (("reuters21578-trade", "300", "r", 11), ("bbc-business", "0", "b", 6)),
+    3: (("reuters21578-trade", "all", "r", 21), ("bbc-business", "90", "b", 6)),
+}
+
+
+def _draw(rng: random.Random, eligible_ids: dict, chosen: list, plan) -> list[tuple[str, str]]:
+    taken = set(chosen)
+    picked = []
+    for source, count, *_ in plan:
+        remaining = [i for i in eligible_ids[source] if (source, i) not in taken]
+        n = len(remaining) if count == "all" else min(int(count), len(remaining))
+        if n:
+            picked.extend((source, i) for i in rng.sample(remaining, n))
+    return picked
+
+
+def _write_batches(folder: Path, picked: list[tuple[str, str]], plan, size: int) -> None:
+    for source, _, prefix, first in plan:
+        mine = [row for row in picked if row[0] == source]
+        for number, start in enumerate(range(0, len(mine), size), first):
+            _write(folder / f"{prefix}{number:02d}.txt", mine[start:start + size])
 
 
 def _write(path: Path, rows: list[tuple[str, str]]) -> None:

@@ -12,8 +12,9 @@ import pytest
 import spacy
 
 from extract import events
-from extract.events.rules import EVENT_TYPES, STATUSES
-from extract.nlp import DEFAULT_MODEL
+from core.vocabulary import EVENT_TYPES, STATUSES
+from extract import ModelNotAvailable
+from extract.nlp import load_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 CASES = [json.loads(line) for line in (FIXTURES / "cases.jsonl").read_text().splitlines() if line.strip()]
@@ -24,12 +25,9 @@ FIELDS = {"type", "actor", "targets", "status", "product", "evidence", "start", 
 @pytest.fixture(scope="session")
 def nlp():
     try:
-        nlp = spacy.load(DEFAULT_MODEL, exclude=["parser"])
-    except OSError:
-        pytest.skip(f"model {DEFAULT_MODEL} not installed")
-    nlp.enable_pipe("senter")
-    events.add_to_pipeline(nlp)
-    return nlp
+        return load_pipeline()
+    except ModelNotAvailable as error:
+        pytest.skip(str(error))
 
 
 def _events(nlp, text):
