@@ -15,6 +15,7 @@ from filelock import FileLock
 
 from core.store.coerce import float_or_none as _float, int_or_none as _int, str_list as _str_list
 from core.store.companies import PLAIN_NAMING, CompanyIndex, CompanyNaming
+from core.store import corrections
 from core.store.events import EventMatcher, refresh_events
 from core.ids import stable_id
 from core.urls import canonical_url
@@ -457,7 +458,10 @@ class KnowledgeBase:
                     matcher.add_report(article_id, event, known[article_id][0], now)
         conn.executemany(_INSERT_FIGURE, figures)
         conn.executemany(_INSERT_COMPANY_MENTION, mentions)
-        refresh_events(conn, matcher.write() | touched)
+        refreshed = matcher.write() | touched
+        refresh_events(conn, refreshed)
+        # Reviewed values win over what the extractor just wrote (and survive a re-extraction).
+        corrections.apply_corrections(conn, refreshed)
         conn.executemany("UPDATE articles SET extractor_version = ?, extracted_at = ? WHERE id = ?",
                          [[extractor_version, now, aid] for aid in ids])
         self._company_index.done()
@@ -567,5 +571,5 @@ class KnowledgeBase:
         """VACUUM may renumber rowids of tables with text keys; the FTS indexes are rebuilt after it."""
         with self._lock:
             self.conn.execute("VACUUM")
-            for table in ("articles", "events"):
+            for table in ("articles", "events", "figures"):
                 self.db[table].rebuild_fts()
