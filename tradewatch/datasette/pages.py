@@ -4,6 +4,7 @@
     /<db>/-/article/<id>           an article to read, evidence and figures highlighted
     /<db>/-/review/event/<id>      confirm / reject / correct a measure (logged-in analysts only)
     /<db>/-/review/company/<id>    the same for a company
+    /<db>/-/feed/<watchlist>.atom  a watchlist's Atom feed (its self link)
 
 Reads go through Datasette's read connections; a review goes through its write thread into
 core.store.corrections, the code `tradewatch review` runs too.
@@ -13,10 +14,12 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+import sqlite_utils
 from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from core import countries, hs, vocabulary
 from core.store import corrections
+from tradewatch.alerts import render_atom, state
 from tradewatch.alerts.model import Event
 from tradewatch.alerts.wording import measure_phrase, status_label
 from tradewatch.datasette.cells import article_url, measure_url
@@ -236,7 +239,21 @@ async def review_company_page(datasette, request):
                          status=status)
 
 
+async def feed_page(datasette, request):
+    """A watchlist's Atom feed (the same one the daily job writes beside its digests)."""
+    name, db = _db(datasette, request)
+    watchlist = request.url_vars["watchlist"]
+    self_url = datasette.absolute_url(request, request.path)
+
+    def build(conn):
+        return render_atom(watchlist, state.recent_items(sqlite_utils.Database(conn), watchlist), self_url=self_url)
+
+    body = await db.execute_fn(build)
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
 ROUTES = [
+    (r"^/(?P<database>[^/]+)/-/feed/(?P<watchlist>[^/]+)\.atom$", feed_page),
     (r"^/(?P<database>[^/]+)/-/measure/(?P<id>[^/]+)$", measure_page),
     (r"^/(?P<database>[^/]+)/-/article/(?P<id>[^/]+)$", article_page),
     (r"^/(?P<database>[^/]+)/-/review/event/(?P<id>[^/]+)$", review_event_page),
