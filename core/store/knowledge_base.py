@@ -80,7 +80,7 @@ _UPSERT_ARTICLE = (
 )
 _FIGURE_COLUMNS = (
     "id", "article_id", "kind", "value", "unit", "currency", "scale", "direction", "measure", "period",
-    "text", "sentence", "char_start", "char_end",
+    "text", "sentence", "char_start", "char_end", "published",
 )
 _INSERT_FIGURE = (
     f"INSERT OR REPLACE INTO figures ({', '.join(_FIGURE_COLUMNS)}) VALUES ({', '.join('?' * len(_FIGURE_COLUMNS))})"
@@ -449,7 +449,7 @@ class KnowledgeBase:
         for article_id, record in items:
             for figure in record.get("figures") or []:
                 if isinstance(figure, dict):
-                    figures.append(self._figure_row(article_id, figure))
+                    figures.append(self._figure_row(article_id, figure) + [known[article_id][0]])
             for company in record.get("companies") or []:
                 if isinstance(company, dict) and str(company.get("name") or "").strip():
                     mentions.extend(self._company_mention_rows(article_id, company, now))

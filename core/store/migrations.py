@@ -382,7 +382,8 @@ GROUP BY c.id""",
 
 def v8_workbench(db: sqlite_utils.Database) -> None:
     """`corrections` (the review loop: one row per review action, see core.store.corrections);
-    `review` and `extracted` on events and companies; full-text search on figures; the workbench views."""
+    `review` and `extracted` on events and companies; figures get their article's date and full-text
+    search; measures are searchable by product and type too; the workbench views."""
     db["corrections"].create(
         {"id": str, "kind": str, "target_id": str, "action": str, "field": str, "value": str,
          "anchor_article_id": str, "anchor_evidence": str, "reviewer": str, "created_at": str},
@@ -397,6 +398,11 @@ def v8_workbench(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS events_corrected_targets_key ON events (targets_key) "
                "WHERE extracted IS NOT NULL")
     db["figures"].create_index(["measure"], if_not_exists=True)
+    # The day of the figure's article (published, else fetched), so the table sorts by date.
+    _add_columns(db["figures"], {"published": str})
+    db.execute("UPDATE figures SET published = (SELECT coalesce(a.published, a.fetched_at) FROM articles a "
+               "WHERE a.id = figures.article_id) WHERE published IS NULL")
+    db["figures"].create_index(["published"], if_not_exists=True)
     _enable_fts(db, "figures", ["text", "sentence", "measure"])
     db["events"].disable_fts()
     _enable_fts(db, "events", ["evidence", "product", "type"])

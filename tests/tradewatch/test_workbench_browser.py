@@ -145,6 +145,9 @@ def test_china_export_controls_this_month_in_two_clicks(site, browser, shots):
                                              if a.text == "China · export control"), None))
     snap(browser, shots, "dashboard")
     assert browser.execute_script("return document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length") >= 2
+    # the table charts render HTML: a product written as markup stays text
+    assert "<b>tankers</b>" in by("TAG_NAME", "body", browser)[0].text
+    assert browser.execute_script("return document.querySelectorAll('td b, td script').length") == 0
     cell.click()                                                                          # click 2
     wait_for(browser, lambda d: by("CSS_SELECTOR", "td.col-measure", d))
     snap(browser, shots, "q1-china-export-controls")
@@ -258,8 +261,21 @@ def _event(db, **where) -> dict:
         return list(kb.db.query(f"SELECT * FROM events WHERE {clause}", list(where.values())))[0]
 
 
+def _login(browser, base: str) -> None:
+    browser.get(base + "/-/login")
+    browser.find_element("name", "username").send_keys("analyst")
+    browser.find_element("name", "password").send_keys(PASSWORD)
+    browser.find_element("css selector", "form [type=submit]").click()
+    wait_for(browser, lambda d: not d.current_url.endswith("/-/login") and d.get_cookie("ds_actor"))
+
+
 def _submit(browser, action: str) -> None:
-    browser.find_element("css selector", f"#review-form button[value={action}]").click()
+    """Submit the review form and wait until the answer has replaced the page."""
+    from selenium.webdriver.support import expected_conditions
+
+    form = browser.find_element("id", "review-form")
+    form.find_element("css selector", f"button[value={action}]").click()
+    wait_for(browser, expected_conditions.staleness_of(form))
 
 
 def test_anonymous_users_cannot_review(site, browser):
@@ -273,10 +289,7 @@ def test_anonymous_users_cannot_review(site, browser):
 def test_review_in_the_browser_survives_reextraction_and_is_exported(site, browser, shots):
     db, base = site["db"], site["base"]
     event = _event(db, type="export_control", product="graphite")
-    browser.get(base + "/-/login")
-    browser.find_element("name", "username").send_keys("analyst")
-    browser.find_element("name", "password").send_keys(PASSWORD)
-    browser.find_element("css selector", "form [type=submit]").click()
+    _login(browser, base)
     browser.get(f"{base}/tradewatch/-/review/event/{event['id']}")
     snap(browser, shots, "review-form")
 
@@ -344,10 +357,7 @@ def test_company_review_and_reject_in_the_browser(site, browser, shots):
         company_id = kb.conn.execute("SELECT id FROM companies WHERE name = 'Hunan Shanshi Graphite Co'").fetchone()[0]
     browser.get(f"{base}/tradewatch/-/review/company/{company_id}")
     if not by("ID", "review-form", browser):                     # run on its own: log in first
-        browser.get(base + "/-/login")
-        browser.find_element("name", "username").send_keys("analyst")
-        browser.find_element("name", "password").send_keys(PASSWORD)
-        browser.find_element("css selector", "form [type=submit]").click()
+        _login(browser, base)
         browser.get(f"{base}/tradewatch/-/review/company/{company_id}")
     browser.find_element("name", "country").send_keys("Ruritania")
     _submit(browser, "correct")
