@@ -290,13 +290,17 @@ def apply_corrections(conn: sqlite3.Connection, refreshed: Iterable[str] | None 
             if target is None:
                 continue                     # the report is gone for now; kept until it comes back
             conn.execute("UPDATE corrections SET target_id = ? WHERE kind = 'event' AND target_id = ?", [target, event_id])
-        changed += _apply_event(conn, target, state, target in fresh or refreshed is not None and target != event_id)
+        # Re-anchored after a re-extraction: what the row holds now is the new extractor's output.
+        extractor_wrote = target in fresh or (refreshed is not None and target != event_id)
+        changed += _apply_event(conn, target, state, extractor_wrote)
     for company_id, state in _latest(conn, "company").items():
         changed += _apply_company(conn, company_id, state)
     return changed
 
 
-def _apply_event(conn: sqlite3.Connection, event_id: str, state: dict, refreshed: bool) -> int:
+def _apply_event(conn: sqlite3.Connection, event_id: str, state: dict, extractor_wrote: bool) -> int:
+    """Corrected values into one `events` row; `extracted` records the extractor's value of each corrected
+    field (taken anew for report-derived fields when the extractor has just rewritten the row)."""
     row = conn.execute(f"SELECT {', '.join(EVENT_FIELDS)}, extracted, review FROM events WHERE id = ?",
                        [event_id]).fetchone()
     current = dict(zip(EVENT_FIELDS, row[:len(EVENT_FIELDS)]))
@@ -307,7 +311,7 @@ def _apply_event(conn: sqlite3.Connection, event_id: str, state: dict, refreshed
     stored = {}
     for field, value in fields.items():
         encoded = json.dumps(value) if field in ("targets", "hs_chapters") else value
-        if field not in extracted or (refreshed and field in REFRESHED_EVENT_FIELDS and current[field] != encoded):
+        if field not in extracted or (extractor_wrote and field in REFRESHED_EVENT_FIELDS and current[field] != encoded):
             extracted[field] = json.loads(current[field] or "[]") if field in ("targets", "hs_chapters") else current[field]
         stored[field] = encoded
     verdict = state["verdict"] or ("corrected" if state["fields"] else None)
@@ -382,6 +386,8 @@ def export_records(conn: sqlite3.Connection) -> Iterator[dict]:
                  "product": product or "", "evidence": anchor_evidence or evidence or "",
                  "hs_chapters": json.loads(chapters or "[]"), "announced": announced, "effective": effective,
                  "event_id": event_id, "review": review, "extracted": json.loads(extracted or "{}")}
+        if not (article_id or first_article):
+            continue                         # no report left to anchor a training record to
         target = record(article_id or first_article)
         (target["rejected"]["events"] if review == "rejected" else target["events"]).append(event)
     for company_id, state in _latest(conn, "company").items():
