@@ -250,6 +250,7 @@ def test_top_stories_and_figures_link_and_sort(site, browser, shots):
     assert published == sorted(published, reverse=True)
     browser.get(site["base"] + "/tradewatch/figures_view?_search=graphite")
     assert column(browser, "figure") == ["$1.2bn"]
+    snap(browser, shots, "figures-search")
 
 
 # --- the review loop --------------------------------------------------------------------------
@@ -366,6 +367,8 @@ def test_company_review_and_reject_in_the_browser(site, browser, shots):
     browser.find_element("name", "country").send_keys("China")
     _submit(browser, "correct")
     wait_for(browser, lambda d: f"/companies/{company_id}" in d.current_url)
+    snap(browser, shots, "company-reviewed")
+    assert "Saved: correct by analyst" in by("TAG_NAME", "body", browser)[0].text
     with KnowledgeBase(db) as kb:
         row = kb.db["companies"].get(company_id)
     assert (row["country"], row["review"]) == ("CN", "corrected")

@@ -83,3 +83,13 @@ def test_pages_answer_and_anonymous_users_cannot_review(kb_path):
     assert missing.status_code == 404
     assert review.status_code == 403
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+
+
+def test_story_titles_and_ids_are_links(tmp_path):
+    from tests.tradewatch.test_datasette import build_workbench
+
+    path = tmp_path / "tradewatch.db"
+    build_workbench(path)
+    page, = fetch(path, "/tradewatch/top_stories")
+    assert 'href="/tradewatch/-/article/' in page.text             # the title opens the first article
+    assert 'href="/tradewatch/articles?story_id=story-steel"' in page.text
