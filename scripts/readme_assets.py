@@ -35,7 +35,8 @@ SHOTS = {   # file in docs/ → page
     "workbench-dashboard.png": "/-/dashboards/tradewatch",
     "workbench-q1-china-export-controls.png": Q1,
     "workbench-q2-steel-tariff-figures.png": Q2,
-    "workbench-events.png": "/tradewatch/events_view",
+    "workbench-events.png": "/tradewatch/events_view?_facet=type&_facet=actor_name&_facet_array=target_names"
+                            "&_facet=status",
 }
 
 

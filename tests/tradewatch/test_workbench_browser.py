@@ -192,16 +192,21 @@ def test_find_measures_by_common_country_names(site, browser, shots):
 
 
 def test_events_view_reads_as_an_analyst_reads(site, browser, shots):
-    browser.get(site["base"] + "/tradewatch/events_view")
+    browser.get(site["base"] + "/")
+    by("PARTIAL_LINK_TEXT", "All measures", browser)[0].click()
+    wait_for(browser, lambda d: by("ID", "facet-target_names", d))
     snap(browser, shots, "events-view")
     headers = [th.get_attribute("data-column") for th in by("CSS_SELECTOR", "table.rows-and-columns th", browser)]
     assert headers[:8] == ["measure", "last_reported", "type", "actor", "actor_name", "targets", "target_names", "status"]
     assert by("CSS_SELECTOR", "td.col-targets ul.tw-list li", browser)           # JSON lists shown as lists
     assert any("China" in li.text for li in by("CSS_SELECTOR", "td.col-targets li", browser))
     facet = by("ID", "facet-target_names", browser)[0]
-    assert "Russia" in facet.text
+    assert "Russia" in facet.text                                   # affected jurisdictions by name, facetable
+    assert "China" in by("ID", "facet-actor_name", browser)[0].text
     first = by("CSS_SELECTOR", "td.col-measure a", browser)[0].get_attribute("href")
     assert "/tradewatch/-/measure/" in first
+    browser.get(site["base"] + "/tradewatch/events?_facet_array=targets&_facet_array=hs_chapters")
+    assert "RU" in by("ID", "facet-targets", browser)[0].text and "72" in by("ID", "facet-hs_chapters", browser)[0].text
     browser.get(site["base"] + "/tradewatch/events_view?_search=export+controls")
     assert set(column(browser, "type")) == {"export_control"} and len(column(browser, "type")) == 2
 
