@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: install demo test test-fast lint-imports serve eval bench stress train system-deps clean-data
+.PHONY: install demo test test-fast lint-imports serve eval bench stress train system-deps clean-data readme-assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint-imports: install
 
 serve: install
 	$(BIN)/tradewatch serve
+
+# The README's sample output, worked examples and screenshots (docs/workbench-*.png), made by the demo itself.
+readme-assets: install system-deps
+	$(BIN)/python scripts/readme_assets.py
 
 eval: install
 	$(BIN)/python benchmarks/eval.py --shared $(SHARED)

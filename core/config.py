@@ -65,6 +65,8 @@ class Watchlist:
     queries: list[str] = field(default_factory=list)
     figure_rules: list[FigureRule] = field(default_factory=list)
     email: list[str] = field(default_factory=list)
+    # Bilateral rules, "ACTOR -> TARGET" by any common name ("United States -> China": US measures aimed at China).
+    pairs: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -60,6 +60,11 @@ and targets, similar product, dates within a few weeks); every report is an
 `companies` holds one row per firm across the knowledge base (aliases merged), resolved
 by `extract.companies.names.CompanyResolver` when present.
 
+Review loop: `core.store.corrections` (`review_event`, `review_company`, `apply_corrections`,
+`export_records`): analysts' corrections live in `corrections`, are applied over every extraction write
+(`events`/`companies` show corrected values, `extracted` keeps the extractor's, `review` the verdict)
+and follow their report to a new measure id after a re-extraction.
+
 Re-extraction: `core.store.reextraction.reextract(kb, extract_batch, version, since=, force=)`
 (`tradewatch reextract`) replaces derived rows batch by batch; a failing article keeps its rows
 and is logged in run_failures. The store never imports the extractor: the caller passes it.

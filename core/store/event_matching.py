@@ -49,14 +49,17 @@ def _dates_agree(x: str | None, y: str | None) -> bool:
 
 def event_match_score(report: dict, candidate: dict, report_day: date | None) -> float:
     """How well a report fits an existing event of the same type, actor and targets (0 = not at all).
-    `candidate` has product, announced, effective, first_seen, last_seen."""
+    `candidate` has product, announced, effective, first_seen, last_seen (and optionally status)."""
     first, last = parse_day(candidate.get("first_seen")), parse_day(candidate.get("last_seen"))
     if report_day and first and last:
         if (first - report_day).days > EVENT_WINDOW_DAYS or (report_day - last).days > EVENT_WINDOW_DAYS:
             return 0.0
     if not _dates_agree(report.get("effective"), candidate.get("effective")):
         return 0.0
-    if not _dates_agree(report.get("announced"), candidate.get("announced")):
+    # A threat and the decision that follows it are one measure announced twice: the announce
+    # dates only have to agree between reports of the same status.
+    same_stage = not report.get("status") or not candidate.get("status") or report["status"] == candidate["status"]
+    if same_stage and not _dates_agree(report.get("announced"), candidate.get("announced")):
         return 0.0
     a, b = (report.get("product") or "").strip(), (candidate.get("product") or "").strip()
     score = product_similarity(a, b)

@@ -45,6 +45,12 @@ def _codes(value: Any) -> list[str]:
 
 
 
+def _extracted_key(row: tuple) -> tuple:
+    """(type, actor) as the extractor gave them, for a row whose `extracted` JSON is row[7]."""
+    original = json.loads(row[7] or "{}")
+    return original.get("type", row[8]), original.get("actor", row[9])
+
+
 class EventMatcher:
     """Matches the reports of one write transaction to measures. The transaction holds the write
     lock, so what it has read cannot change underneath; measures it creates or widens are kept in
@@ -66,16 +72,23 @@ class EventMatcher:
         low = (day - self._window).isoformat() if day else ""
         high = (day + self._window).isoformat() + "\uffff" if day else "\uffff"
         found = {c["id"]: c for c in self._mine.get(key, ())}
-        for r in self.conn.execute(
-            "SELECT id, product, announced, effective, first_seen, last_seen FROM events "
-            "WHERE type = ? AND actor IS ? AND targets_key = ? "
-            "AND (last_seen IS NULL OR last_seen >= ?) AND (first_seen IS NULL OR first_seen <= ?)",
-            [*key, low, high],
-        ):
+        window = "AND (last_seen IS NULL OR last_seen >= ?) AND (first_seen IS NULL OR first_seen <= ?)"
+        rows = self.conn.execute(
+            "SELECT id, product, announced, effective, first_seen, last_seen, status, extracted FROM events "
+            f"WHERE type = ? AND actor IS ? AND targets_key = ? {window}", [*key, low, high],
+        ).fetchall()
+        # A reviewed measure shows corrected values; its reports still match on what the extractor said.
+        rows += [r for r in self.conn.execute(
+            "SELECT id, product, announced, effective, first_seen, last_seen, status, extracted, type, actor "
+            f"FROM events WHERE extracted IS NOT NULL AND targets_key = ? {window}", [key[2], low, high],
+        ) if _extracted_key(r) == key[:2]]
+        for r in rows:
             if r[0] not in found:
+                original = json.loads(r[7] or "{}")
                 found[r[0]] = self._seen.setdefault(r[0], {
-                    "id": r[0], "product": r[1], "announced": r[2], "effective": r[3], "first_seen": r[4],
-                    "last_seen": r[5], "new": False})
+                    "id": r[0], "product": original.get("product", r[1]), "announced": original.get("announced", r[2]),
+                    "effective": original.get("effective", r[3]), "first_seen": r[4], "last_seen": r[5],
+                    "status": original.get("status", r[6]), "new": False})
         return list(found.values())
 
     def add_report(self, article_id: str, event: dict, article_day: str | None, now: str) -> str:
@@ -89,7 +102,8 @@ class EventMatcher:
         # Stated dates ("Friday", "1 January") become ISO dates against the article's day.
         event = {**event, "announced": resolve_stated_date(event.get("announced"), day, "past"),
                  "effective": resolve_stated_date(event.get("effective"), day, "future")}
-        report = {"product": product, "announced": event["announced"], "effective": event["effective"]}
+        report = {"product": product, "announced": event["announced"], "effective": event["effective"],
+                  "status": event.get("status")}
         best, best_rank = None, None
         for candidate in self._candidates(key, day):
             score = event_matching.event_match_score(report, candidate, day)
@@ -105,7 +119,7 @@ class EventMatcher:
             event_id = stable_id("event", *key, plain_key(product), article_id)
             best = {"id": event_id, "product": product, "announced": event.get("announced"),
                     "effective": event.get("effective"), "first_seen": article_day, "last_seen": article_day,
-                    "new": True}
+                    "status": event.get("status"), "new": True}
             self._seen[event_id] = best
             self._mine.setdefault(key, []).append(best)
             self.new_events.append([

@@ -15,6 +15,7 @@ from filelock import FileLock
 
 from core.store.coerce import float_or_none as _float, int_or_none as _int, str_list as _str_list
 from core.store.companies import PLAIN_NAMING, CompanyIndex, CompanyNaming
+from core.store import corrections
 from core.store.events import EventMatcher, refresh_events
 from core.ids import stable_id
 from core.urls import canonical_url
@@ -79,7 +80,7 @@ _UPSERT_ARTICLE = (
 )
 _FIGURE_COLUMNS = (
     "id", "article_id", "kind", "value", "unit", "currency", "scale", "direction", "measure", "period",
-    "text", "sentence", "char_start", "char_end",
+    "text", "sentence", "char_start", "char_end", "published",
 )
 _INSERT_FIGURE = (
     f"INSERT OR REPLACE INTO figures ({', '.join(_FIGURE_COLUMNS)}) VALUES ({', '.join('?' * len(_FIGURE_COLUMNS))})"
@@ -448,7 +449,7 @@ class KnowledgeBase:
         for article_id, record in items:
             for figure in record.get("figures") or []:
                 if isinstance(figure, dict):
-                    figures.append(self._figure_row(article_id, figure))
+                    figures.append(self._figure_row(article_id, figure) + [known[article_id][0]])
             for company in record.get("companies") or []:
                 if isinstance(company, dict) and str(company.get("name") or "").strip():
                     mentions.extend(self._company_mention_rows(article_id, company, now))
@@ -457,7 +458,10 @@ class KnowledgeBase:
                     matcher.add_report(article_id, event, known[article_id][0], now)
         conn.executemany(_INSERT_FIGURE, figures)
         conn.executemany(_INSERT_COMPANY_MENTION, mentions)
-        refresh_events(conn, matcher.write() | touched)
+        refreshed = matcher.write() | touched
+        refresh_events(conn, refreshed)
+        # Reviewed values win over what the extractor just wrote (and survive a re-extraction).
+        corrections.apply_corrections(conn, refreshed)
         conn.executemany("UPDATE articles SET extractor_version = ?, extracted_at = ? WHERE id = ?",
                          [[extractor_version, now, aid] for aid in ids])
         self._company_index.done()
@@ -567,5 +571,5 @@ class KnowledgeBase:
         """VACUUM may renumber rowids of tables with text keys; the FTS indexes are rebuilt after it."""
         with self._lock:
             self.conn.execute("VACUUM")
-            for table in ("articles", "events"):
+            for table in ("articles", "events", "figures"):
                 self.db[table].rebuild_fts()

@@ -325,6 +325,93 @@ def v7_digest_bodies(db: sqlite_utils.Database) -> None:
         table.transform(drop={"markdown", "html"})
 
 
+# --- version 8: the analyst's workbench ----------------------------------------------------
+
+# Views as an analyst reads them: what, who, to whom, status, product, evidence, source first; country
+# names beside codes; measures a reviewer rejected left out (the `events` table still has them).
+WORKBENCH_VIEWS = {
+    "events_view": """
+SELECT e.id AS measure, substr(e.last_seen, 1, 10) AS last_reported, e.type, e.actor, ca.name AS actor_name,
+       e.targets,
+       (SELECT json_group_array(coalesce(c.name, t.value)) FROM json_each(e.targets) t
+        LEFT JOIN countries c ON c.code = t.value) AS target_names,
+       e.status, e.product, e.hs_chapters, e.evidence,
+       a.title AS article_title, a.url AS article_url, coalesce(nullif(a.site_name, ''), a.source) AS outlet,
+       a.tier AS article_tier, e.outlets_count, e.mentions_count, e.announced, e.effective,
+       substr(e.first_seen, 1, 10) AS first_reported, substr(e.first_seen, 1, 7) AS first_seen_month,
+       e.first_seen, e.last_seen, e.review, e.confidence, a.language AS article_language, e.first_article_id AS article_id,
+       e.rowid AS event_rowid
+FROM events e LEFT JOIN articles a ON a.id = e.first_article_id LEFT JOIN countries ca ON ca.code = e.actor
+WHERE e.review IS NOT 'rejected'""",
+    "event_reports_view": """
+SELECT m.id, m.event_id AS measure, substr(coalesce(a.published, a.fetched_at), 1, 10) AS reported,
+       m.status, e.type, e.actor, ca.name AS actor_name, e.targets, m.product, m.evidence,
+       a.title AS article_title, a.url AS article_url, coalesce(nullif(a.site_name, ''), a.source) AS outlet,
+       a.tier, a.published AS article_published, a.published_month, a.source, a.language, m.confidence,
+       m.announced, m.effective, m.article_id, m.event_id
+FROM event_mentions m JOIN events e ON e.id = m.event_id JOIN articles a ON a.id = m.article_id
+LEFT JOIN countries ca ON ca.code = e.actor
+WHERE e.review IS NOT 'rejected'""",
+    "figures_view": """
+SELECT f.id, substr(a.published, 1, 10) AS published, f.text AS figure, f.kind, f.value, f.unit, f.measure,
+       f.direction, f.period, f.sentence, a.title AS article_title, a.url AS article_url,
+       coalesce(nullif(a.site_name, ''), a.source) AS outlet, a.tier, a.published AS article_published,
+       a.published_month, a.source, a.language, f.currency, f.scale, f.text, f.article_id, f.rowid AS figure_rowid
+FROM figures f JOIN articles a ON a.id = f.article_id""",
+    "measure_figures_view": """
+SELECT f.id, m.event_id AS measure, substr(coalesce(a.published, a.fetched_at), 1, 10) AS reported,
+       e.type, e.actor, ca.name AS actor_name, e.targets, e.product, m.status, f.text AS figure, f.kind, f.value,
+       f.unit, f.measure AS figure_measure, f.sentence, a.title AS article_title, a.url AS article_url,
+       coalesce(nullif(a.site_name, ''), a.source) AS outlet, a.tier, e.hs_chapters, f.article_id,
+       f.rowid AS figure_rowid
+FROM event_mentions m JOIN events e ON e.id = m.event_id
+JOIN figures f ON f.article_id = m.article_id
+  AND m.evidence != '' AND (instr(coalesce(f.sentence, ''), m.evidence) > 0 OR instr(m.evidence, f.text) > 0)
+JOIN articles a ON a.id = m.article_id LEFT JOIN countries ca ON ca.code = e.actor
+WHERE e.review IS NOT 'rejected'""",
+    "companies_view": """
+SELECT c.id, c.name, c.country, cc.name AS country_name, count(m.id) AS mentions_count,
+       count(DISTINCT m.article_id) AS articles_count, max(a.published) AS last_mentioned, c.aliases,
+       c.first_seen, c.review
+FROM companies c LEFT JOIN company_mentions m ON m.company_id = c.id LEFT JOIN articles a ON a.id = m.article_id
+LEFT JOIN countries cc ON cc.code = c.country
+WHERE c.review IS NOT 'rejected'
+GROUP BY c.id""",
+}
+
+
+def v8_workbench(db: sqlite_utils.Database) -> None:
+    """`corrections` (the review loop: one row per review action, see core.store.corrections);
+    `review` and `extracted` on events and companies; figures get their article's date and full-text
+    search; measures are searchable by product and type too; the workbench views."""
+    db["corrections"].create(
+        {"id": str, "kind": str, "target_id": str, "action": str, "field": str, "value": str,
+         "anchor_article_id": str, "anchor_evidence": str, "reviewer": str, "created_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["corrections"].create_index(["kind", "target_id"], if_not_exists=True)
+    db["corrections"].create_index(["created_at"], if_not_exists=True)
+    for table in ("events", "companies"):
+        _add_columns(db[table], {"review": str, "extracted": str})
+        db[table].create_index(["review"], if_not_exists=True)
+    # Reports of a corrected measure are matched by the extractor's own key (see EventMatcher).
+    db.execute("CREATE INDEX IF NOT EXISTS events_corrected_targets_key ON events (targets_key) "
+               "WHERE extracted IS NOT NULL")
+    db["figures"].create_index(["measure"], if_not_exists=True)
+    # The day of the figure's article (published, else fetched), so the table sorts by date.
+    _add_columns(db["figures"], {"published": str})
+    db.execute("UPDATE figures SET published = (SELECT coalesce(a.published, a.fetched_at) FROM articles a "
+               "WHERE a.id = figures.article_id) WHERE published IS NULL")
+    db["figures"].create_index(["published"], if_not_exists=True)
+    _enable_fts(db, "figures", ["text", "sentence", "measure"])
+    db["events"].disable_fts()
+    _enable_fts(db, "events", ["evidence", "product", "type"])
+    for name in VIEWS:
+        db.execute(f"DROP VIEW IF EXISTS [{name}]")
+    for name, sql in WORKBENCH_VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "initial", v1_initial),
     (2, "identity", v2_identity),
@@ -333,6 +420,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (5, "digests", v5_digests),
     (6, "url_identity", v6_url_identity),
     (7, "digest_bodies", v7_digest_bodies),
+    (8, "workbench", v8_workbench),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -7,7 +7,9 @@ whenever the data behind them changes (a fingerprint is kept in `reference_data`
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from typing import Iterator
 
 import sqlite_utils
 
@@ -37,6 +39,25 @@ def _fingerprint(display: list[dict], names: list[dict]) -> str:
     return digest.hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE: the write lock up front, so a second process opening the file waits on the
+    busy timeout instead of failing to upgrade a read snapshot (WAL's SQLITE_BUSY_SNAPSHOT)."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    if db.conn.in_transaction:      # sqlite-utils' bulk writes may have committed already
+        db.conn.execute("COMMIT")
+
+
 def refresh_reference_tables(db: sqlite_utils.Database) -> bool:
     """Rebuild the country tables when core's data changed; True if it did (cheap otherwise)."""
     display, names = country_rows()
@@ -46,7 +67,12 @@ def refresh_reference_tables(db: sqlite_utils.Database) -> bool:
         row = db.execute("SELECT fingerprint FROM reference_data WHERE name = ?", [FINGERPRINT_KEY]).fetchone()
         if row and row[0] == fingerprint:
             return False
-    with db.atomic():
+    with _immediate(db):
+        # Another process opening the same file may have just done it: check again under the write lock.
+        if table.exists():
+            row = db.execute("SELECT fingerprint FROM reference_data WHERE name = ?", [FINGERPRINT_KEY]).fetchone()
+            if row and row[0] == fingerprint:
+                return False
         table.create({"name": str, "fingerprint": str}, pk="name", if_not_exists=True)
         db["countries"].create({"code": str, "name": str, "adjective": str}, pk="code", if_not_exists=True)
         if "adjective" not in db["countries"].columns_dict:

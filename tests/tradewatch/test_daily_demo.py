@@ -50,7 +50,7 @@ def test_two_daily_runs_on_the_demo_site(tmp_path, capsys):
 
 def test_demo_watchlists_parse():
     names = [w.name for w in demo_watchlists()]
-    assert names == ["us-china", "batteries-and-chips", "big-money"]
+    assert names == ["us-china", "us-on-china", "batteries-and-chips", "big-money"]
 
 
 def test_demo_command(tmp_path):

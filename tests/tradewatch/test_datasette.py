@@ -107,7 +107,10 @@ def test_full_text_search_with_snippets(workbench):
     path, ids = workbench
     result = rows(path, "/tradewatch/search_articles", q="tariffs steel")
     assert {r["id"] for r in result} == {ids["a1"], ids["a3"]}  # stemmed: "tariff" matches "tariffs"
-    assert all("**" in r["snippet"] for r in result)
+    # matches are marked with \x02 … \x03 in the data; the HTML page shows them as <mark>
+    assert all("\x02" in r["snippet"] and "\x03" in r["snippet"] for r in result)
+    page, = fetch(path, "/tradewatch/search_articles?q=steel")
+    assert "<mark>" in page.text and "**" not in page.text
     # user input is escaped for FTS: quotes and operators do not break the query
     assert rows(path, "/tradewatch/search_articles", q='steel" OR') is not None
 
@@ -167,7 +170,9 @@ def test_read_only_for_anonymous_users(workbench):
 def test_metadata_rekeys_to_another_database_name():
     metadata = load_metadata("archive")
     assert list(metadata["databases"]) == ["archive"]
-    assert "/archive/tariffs_this_week" in metadata["description_html"]
+    charts = metadata["plugins"]["datasette-dashboards"]["tradewatch"]["charts"]
+    assert {chart["db"] for chart in charts.values()} == {"archive"}
+    assert "/archive/measures?" in charts["latest-month-table"]["query"]
     assert set(metadata["databases"]["archive"]["queries"]) >= {
         "tariffs_this_week", "events_for_country", "figures_with_company", "top_stories", "search_articles"}
 

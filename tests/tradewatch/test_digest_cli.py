@@ -33,7 +33,7 @@ def test_markdown_for_a_watchlist_then_nothing_new(setup):
     assert first.exit_code == 0, first.output
     assert first.output.startswith("# tradewatch digest: chips")
     assert "2 new stories" in first.output and "threatened → announced" in first.output
-    assert "http://127.0.0.1:8001/kb/articles/" in first.output
+    assert "http://127.0.0.1:8001/kb/-/article/" in first.output
     again = run("--config", config, "--watchlist", "chips")
     assert "Nothing new since the last digest" in again.output
 
@@ -43,7 +43,7 @@ def test_since_and_peek_leave_state_untouched(setup):
     since = (date.today() - timedelta(days=10)).isoformat()
     for _ in range(2):
         looked = run("--db", db, "--since", since)
-        assert "5 new stories published since" in looked.output
+        assert "5 new stories, published " in looked.output and f"(asked for: since {since})" in looked.output
     peeked = run("--db", db, "--peek")
     assert "5 new stories" in peeked.output
     taken = run("--db", db)                                   # no --watchlist: everything new

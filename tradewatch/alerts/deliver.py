@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,8 +53,15 @@ def record(db: sqlite_utils.Database, digest: Digest) -> str:
     return digest.digest_id
 
 
+def feed_url(config: Config, db_name: str, watchlist: str, fmt: str = "atom") -> str | None:
+    """Where Datasette serves a watchlist's feed (tradewatch.datasette: /<db>/-/feed/<watchlist>.atom)."""
+    if not config.datasette_url:
+        return None
+    return f"{config.datasette_url.rstrip('/')}/{quote(db_name)}/-/feed/{quote(slug(watchlist))}.{fmt}"
+
+
 def deliver(db: sqlite_utils.Database, row: dict, config: Config, out_dir: Path, *, mail: bool = True,
-            ssl_context=None) -> DigestResult:
+            ssl_context=None, db_name: str = "tradewatch") -> DigestResult:
     """Write the pending digest `row` to files, mail it if its watchlist has recipients, mark it delivered."""
     name = row["watchlist"]
     result = DigestResult(watchlist=name, digest_id=row["id"], items=row["item_count"])
@@ -63,9 +71,14 @@ def deliver(db: sqlite_utils.Database, row: dict, config: Config, out_dir: Path,
     bodies = state.bodies(row)
     for fmt in DIGEST_FORMATS:
         result.paths[fmt.name] = _write(folder / f"{stem}.{fmt.name}", bodies.get(fmt.name, ""))
-        _write(folder / f"latest.{fmt.name}", bodies.get(fmt.name, ""))
+        latest = folder / f"latest.{fmt.name}"
+        # latest.* is the last digest that had something in it: an empty run does not blank it.
+        if row["item_count"] or not latest.exists():
+            _write(latest, bodies.get(fmt.name, ""))
     for fmt in FEED_FORMATS:
-        result.paths[fmt.name] = _write(out_dir / f"{slug(name)}.{fmt.name}", fmt.feed(name, state.recent_items(db, name)))
+        feed_path = out_dir / f"{slug(name)}.{fmt.name}"
+        self_url = feed_url(config, db_name, name, fmt.name) or feed_path.resolve().as_uri()
+        result.paths[fmt.name] = _write(feed_path, fmt.feed(name, state.recent_items(db, name), self_url=self_url))
     recipients = _recipients(config, name)
     if mail and recipients and row["item_count"]:
         subject = f"tradewatch: {row['item_count']} new for {name} ({row['created_at'][:10]})"
@@ -88,12 +101,13 @@ def run_digests(db: sqlite_utils.Database, config: Config, out_dir: str | Path, 
     """Deliver what an earlier run left pending, then one new digest per watchlist."""
     out_dir = Path(out_dir)
     state.ensure_tables(db)
-    results = [deliver(db, row, config, out_dir, mail=mail, ssl_context=ssl_context) for row in state.pending(db)]
+    results = [deliver(db, row, config, out_dir, mail=mail, ssl_context=ssl_context, db_name=db_name)
+               for row in state.pending(db)]
     for watchlist in watchlists if watchlists is not None else config.watchlists:
         digest = build_digest(db, watchlist, datasette_url=config.datasette_url, db_name=db_name)
         record(db, digest)
         row = db[state.DIGESTS].get(digest.digest_id)
-        results.append(deliver(db, row, config, out_dir, mail=mail, ssl_context=ssl_context))
+        results.append(deliver(db, row, config, out_dir, mail=mail, ssl_context=ssl_context, db_name=db_name))
     return results
 
 

@@ -142,21 +142,41 @@ def _story_item(db, compiled: CompiledWatchlist, key: str, matched: list[Article
     companies = list(dict.fromkeys(c.name for a in matched for c in a.companies))
     return StoryItem(key=key, lead=lead, copies=copies, outlets=outlets, evidence=evidence, figures=figures,
                      measures=measures, companies=companies, matched_by=all_reasons,
-                     datasette_url=f"{base}/articles/{lead.id}" if base else "")
+                     datasette_url=f"{base}/-/article/{lead.id}" if base else "")
 
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
+def one_sentence(text: str, anchor: str = "", title: str = "") -> str:
+    """One sentence of a quote: the one holding `anchor` (the evidence span), else the first real
+    sentence; never the headline run into the lede (texts start with the headline on its own line)."""
+    pieces = [" ".join(p.split()) for p in _QUOTE_BREAK.split(text or "")]
+    pieces = [p for p in pieces if p]
+    if len(pieces) <= 1:
+        return " ".join((text or "").split())
+    flat_title = " ".join((title or "").split()).casefold()
+    anchor = " ".join((anchor or "").split())
+    if anchor:
+        for piece in pieces:
+            if anchor[:40] in piece and piece.casefold() != flat_title:
+                return piece
+    for piece in pieces:
+        if len(piece.split()) >= 6 and piece.casefold() != flat_title:
+            return piece
+    return pieces[0]
+
+
 def _evidence(lead: ArticleView, measures: list[Measure]) -> str:
-    sentence = ""
+    sentence, anchor = "", ""
     for measure in measures:
         if measure.event.article_id == lead.id and measure.event.evidence:
-            sentence = sentence_around(lead.text, measure.event.evidence)
+            anchor = measure.event.evidence
+            sentence = sentence_around(lead.text, anchor)
             break
     if not sentence and measures:
-        sentence = measures[0].event.evidence
+        sentence = anchor = measures[0].event.evidence
     if not sentence:
         for figure in lead.figures:
             if figure.sentence:
@@ -164,13 +184,15 @@ def _evidence(lead: ArticleView, measures: list[Measure]) -> str:
                 break
     if not sentence and lead.text:
         sentence = _first_sentence(lead)
-    sentence = " ".join(sentence.split())
+    sentence = one_sentence(sentence, anchor, lead.title)
     if len(sentence) > MAX_EVIDENCE_CHARS:
         sentence = sentence[:MAX_EVIDENCE_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return sentence
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“])|\n+")
+# The same, but not after initials ("U.S.") or a short abbreviation ("Mr.", "Co.").
+_QUOTE_BREAK = re.compile(r"(?<![A-Z]\.[A-Z]\.)(?<!\b[A-Z][a-z]\.)(?<=[.!?])\s+(?=[A-Z0-9\"'“])|\n+")
 
 
 def _first_sentence(article: ArticleView) -> str:

@@ -19,7 +19,8 @@ class DigestFormat:
     name: str                                   # --format value and file suffix
     media_type: str
     render: Callable[[Digest], str]             # one digest → text
-    feed: Callable[[str, list[tuple[str, dict]]], str] | None = None   # (watchlist, recent items) → text
+    # (watchlist, recent items, self_url=where the feed is published) → text
+    feed: Callable[..., str] | None = None
 
 
 FORMATS: dict[str, DigestFormat] = {f.name: f for f in (

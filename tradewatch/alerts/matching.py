@@ -2,8 +2,8 @@
 
 Semantics (documented in tradewatch.example.toml):
 - companies, figure_rules and queries are topics: any one of them matching is enough;
-- countries, event_types and statuses are event criteria: an event must meet every one
-  that is set; products/hs_chapters narrow those events (keyword in product or evidence),
+- countries, pairs, event_types and statuses are event criteria: an event must meet every one
+  that is set (a pair "United States -> China": actor US and China among the targets); products/hs_chapters narrow those events (keyword in product or evidence),
   or, with no event criteria set, are a topic of their own (keyword in title or event);
 - a watchlist with nothing set matches everything (that is the "all" digest).
 """
@@ -35,11 +35,24 @@ class CountryCriterion:
         return self.role in ("any", "target") and self.code in event.targets
 
 
+PAIR_ARROW = re.compile(r"\s*(?:->|→|>)\s*")
+
+
+@dataclass(frozen=True)
+class PairCriterion:
+    actor: str
+    target: str
+
+    def holds(self, event: Event) -> bool:
+        return event.actor == self.actor and self.target in event.targets
+
+
 @dataclass
 class CompiledWatchlist:
     name: str
     companies: dict[str, str] = field(default_factory=dict)   # normalised → as written
     countries: list[CountryCriterion] = field(default_factory=list)
+    pairs: list[PairCriterion] = field(default_factory=list)
     event_types: set[str] = field(default_factory=set)
     statuses: set[str] = field(default_factory=set)
     products: re.Pattern | None = None
@@ -49,7 +62,7 @@ class CompiledWatchlist:
 
     @property
     def has_event_criteria(self) -> bool:
-        return bool(self.countries or self.event_types or self.statuses)
+        return bool(self.countries or self.pairs or self.event_types or self.statuses)
 
     @property
     def matches_everything(self) -> bool:
@@ -69,6 +82,16 @@ def compile_watchlist(watchlist: Watchlist) -> CompiledWatchlist:
         if code is None:
             raise ConfigError(f"{where}: unknown country {name!r}; use an ISO code such as US, CN, EU")
         countries.append(CountryCriterion(code, role))
+    pairs = []
+    for entry in getattr(watchlist, "pairs", None) or []:
+        parts = PAIR_ARROW.split(entry.strip())
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(f"{where}: pair {entry!r}: write ACTOR -> TARGET, e.g. \"United States -> China\"")
+        codes = [country_code(p) for p in parts]
+        for part, code in zip(parts, codes):
+            if code is None:
+                raise ConfigError(f"{where}: pair {entry!r}: unknown country {part!r}; use an ISO code such as US, CN, EU")
+        pairs.append(PairCriterion(*codes))
     keywords = [p for p in watchlist.products if p.strip()]
     chapters = set()
     for chapter in watchlist.hs_chapters:
@@ -89,6 +112,7 @@ def compile_watchlist(watchlist: Watchlist) -> CompiledWatchlist:
         name=watchlist.name,
         companies={normalise_company(c): c for c in watchlist.companies if normalise_company(c)},
         countries=countries,
+        pairs=pairs,
         event_types=set(watchlist.event_types),
         statuses=set(watchlist.statuses),
         products=products,
@@ -127,6 +151,8 @@ def _event_holds(watchlist: CompiledWatchlist, event: Event) -> bool:
     if watchlist.statuses and event.status not in watchlist.statuses:
         return False
     if watchlist.countries and not any(c.holds(event) for c in watchlist.countries):
+        return False
+    if watchlist.pairs and not any(p.holds(event) for p in watchlist.pairs):
         return False
     if watchlist.products and not _product_holds(watchlist, event):
         return False

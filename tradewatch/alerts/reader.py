@@ -42,6 +42,13 @@ def iso_days_ago(days: float) -> str:
     return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
 
 
+# A report says its own status and product, unless an analyst corrected the measure's
+# (core.store.corrections keeps the extractor's value in `extracted`); rejected measures are left out.
+_REVIEWED_STATUS = ("CASE WHEN json_type(e.extracted, '$.status') IS NOT NULL THEN e.status "
+                    "ELSE coalesce(m.status, e.status) END")
+_REVIEWED_PRODUCT = ("CASE WHEN json_type(e.extracted, '$.product') IS NOT NULL THEN e.product "
+                     "ELSE coalesce(m.product, e.product) END")
+
 ARTICLE_COLUMNS = "id, url, title, source, tier, published, fetched_at, story_id, text, site_name"
 
 
@@ -88,9 +95,10 @@ def load_articles(db: sqlite_utils.Database, ids: list[str]) -> dict[str, Articl
         ):
             articles[article_id].companies.append(Company(company_id, name or "", _json_list(aliases)))
         for article_id, event_id, type_, actor, targets, status, product, evidence, chapters in db.execute(
-            "SELECT m.article_id, e.id, e.type, e.actor, e.targets, coalesce(m.status, e.status), "
-            "coalesce(m.product, e.product), coalesce(m.evidence, e.evidence), e.hs_chapters FROM event_mentions m "
-            f"JOIN events e ON e.id = m.event_id WHERE m.article_id IN ({marks}) ORDER BY m.article_id, m.char_start",
+            f"SELECT m.article_id, e.id, e.type, e.actor, e.targets, {_REVIEWED_STATUS}, {_REVIEWED_PRODUCT}, "
+            "coalesce(m.evidence, e.evidence), e.hs_chapters FROM event_mentions m "
+            f"JOIN events e ON e.id = m.event_id WHERE m.article_id IN ({marks}) AND e.review IS NOT 'rejected' "
+            "ORDER BY m.article_id, m.char_start",
             chunk,
         ):
             article = articles[article_id]
@@ -121,11 +129,11 @@ def previous_report(db: sqlite_utils.Database, event: Event, before: str, exclud
     keeps a changed status as a separate row, the same type, actor and targets count as well."""
     marks = _marks(exclude) if exclude else "''"
     row = db.execute(
-        f"""SELECT coalesce(m.status, e.status), coalesce(m.evidence, e.evidence), m.article_id,
+        f"""SELECT {_REVIEWED_STATUS}, coalesce(m.evidence, e.evidence), m.article_id,
                    coalesce(a.published, a.fetched_at) AS at
             FROM event_mentions m JOIN events e ON e.id = m.event_id JOIN articles a ON a.id = m.article_id
             WHERE (e.id = ? OR (e.type = ? AND coalesce(e.actor, '') = ? AND coalesce(e.targets_key, '') = ?))
-              AND m.article_id NOT IN ({marks}) AND at <= ?
+              AND m.article_id NOT IN ({marks}) AND at <= ? AND e.review IS NOT 'rejected'
             ORDER BY (e.id = ?) DESC, at DESC, m.article_id LIMIT 1""",
         [event.id, event.type, event.actor or "", ",".join(sorted(event.targets)), *exclude, before, event.id],
     ).fetchone()

@@ -82,6 +82,14 @@ def item_dict(item: StoryItem) -> dict:
     return data
 
 
+def item_span(items: list[StoryItem]) -> str:
+    """"2026-10-08 – 2026-11-24": the days of the items' articles (not the window the digest looked at)."""
+    days = sorted(d for i in items for d in (_date(c.when) for c in (i.copies or [i.lead])) if d)
+    if not days:
+        return ""
+    return days[0] if days[0] == days[-1] else f"{days[0]} – {days[-1]}"
+
+
 def _context(digest: Digest) -> dict:
     return {
         "title": digest.title,
@@ -90,6 +98,7 @@ def _context(digest: Digest) -> dict:
         "since": digest.since,
         "ad_hoc": not digest.record_state,
         "items": [item_dict(i) for i in digest.items],
+        "span": item_span(digest.items),
         "datasette": safe_url(digest.datasette_url),
     }
 
@@ -111,14 +120,21 @@ def render_atom(watchlist: str, entries: list[tuple[str, dict]], *, feed_id: str
     feed.title(f"tradewatch: {watchlist}")
     feed.subtitle(f"New trade-policy stories for the watchlist {watchlist}")
     feed.generator("tradewatch")
-    if safe_url(self_url):
-        feed.link(href=safe_url(self_url), rel="self")
+    feed.author({"name": "tradewatch", "uri": "https://github.com/tradewatch/tradewatch"})   # RFC 4287 4.1.1
+    self_link = safe_url(self_url) or (self_url if (self_url or "").startswith("file:///") else "")
+    if self_link:
+        feed.link(href=self_link, rel="self", type="application/atom+xml")
     updated = [u for u, _ in entries] or [datetime.now(timezone.utc).isoformat(timespec="seconds")]
     feed.updated(max(updated))
     template = _HTML.get_template("item.html.j2")
+    seen_ids: set[str] = set()
     for when, item in reversed(entries):       # feedgen prepends: add oldest first
+        entry_id = f"urn:tradewatch:{quote(watchlist, safe='')}:{quote(item['key'], safe='')}"
+        if entry_id in seen_ids:               # an id names one entry (RFC 4287 4.2.6)
+            continue
+        seen_ids.add(entry_id)
         entry = feed.add_entry()
-        entry.id(f"urn:tradewatch:{quote(watchlist, safe='')}:{quote(item['key'], safe='')}")
+        entry.id(entry_id)
         entry.title(" ".join((item["lead"]["title"] or item["lead"]["url"]).split()))
         link = safe_url(item["lead"]["url"])
         if link:
@@ -134,5 +150,8 @@ def render_atom(watchlist: str, entries: list[tuple[str, dict]], *, feed_id: str
     return feed.atom_str(pretty=True).decode("utf-8")
 
 
-def render_atom_digest(digest: Digest) -> str:
-    return render_atom(digest.watchlist, [(digest.created_at, i) for i in (item_dict(x) for x in digest.items)])
+def render_atom_digest(digest: Digest, self_url: str | None = None) -> str:
+    # digest.datasette_url is "<datasette>/<db>"; Datasette serves each watchlist's feed under it.
+    base = digest.datasette_url.rstrip("/")
+    return render_atom(digest.watchlist, [(digest.created_at, i) for i in (item_dict(x) for x in digest.items)],
+                       self_url=self_url or (f"{base}/-/feed/{quote(digest.watchlist, safe='')}.atom" if base else None))

@@ -20,6 +20,8 @@ COMMANDS = {
     "serve": ("tradewatch.cli.serve", "serve_command", "Browse the knowledge base in Datasette."),
     "reextract": ("tradewatch.cli.reextract", "reextract_command", "Re-run extraction over stored articles."),
     "digest": ("tradewatch.cli.digest", "digest_command", "Print or send the digest of what is new."),
+    "review": ("tradewatch.cli.review", "review_command", "Confirm, reject or correct a measure (the review loop)."),
+    "corrections": ("tradewatch.cli.review", "corrections_command", "Export analysts' corrections as gold JSONL."),
     "demo-site": ("tradewatch.cli.demo", "demo_site_command", "Serve the embedded demo trade-news site."),
 }
 

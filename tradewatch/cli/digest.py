@@ -33,11 +33,14 @@ def _since(value: str | None) -> str | None:
               help="Everything published since DATE (YYYY-MM-DD); the digest state is left untouched.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="md", show_default=True)
 @click.option("--send", is_flag=True, help="Also mail it to the watchlist's `email` recipients via [smtp].")
-@click.option("--peek", is_flag=True, help="Show what is new without recording it as sent.")
+@click.option("--peek", is_flag=True,
+              help="Show what is new without recording it as sent (by default the items shown are recorded as "
+                   "sent and no later digest, printed or daily, repeats them).")
 def digest_command(db_path, config_path, watchlist_name, since, fmt, send, peek) -> None:
     """Print the digest of what is new since the watchlist's last digest.
 
-    Items shown are recorded as sent (never shown again) unless --since or --peek is given.
+    By default the items shown are recorded as sent, as the daily job records what it delivers:
+    they will not appear in a later digest. --peek (or --since DATE) leaves that state untouched.
     """
     config = resolve_config(config_path, db_path)
     since = _since(since)

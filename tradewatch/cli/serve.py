@@ -19,7 +19,10 @@ from tradewatch.datasette import load_metadata, serve_args
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; 127.0.0.1 keeps it on this machine, 0.0.0.0 shares it (read-only).")
 def serve_command(db_path: str | None, config_path: str | None, port: int, host: str) -> None:
-    """Browse the knowledge base in Datasette (read-only, with facets and canned queries)."""
+    """Browse the knowledge base in Datasette (facets, canned queries, measure and article pages, dashboard).
+
+    Read-only for everyone; analysts log in at /-/login as "analyst" to review measures and companies
+    when TRADEWATCH_ANALYST_PASSWORD_HASH holds a hash from `datasette hash-password`."""
     config = resolve_config(config_path, db_path)
     path = Path(config.db)
     open_knowledge_base(path).close()  # creates an empty knowledge base or upgrades an old one, so every page works

@@ -6,6 +6,9 @@ tests use to start it the same way.
     SETTINGS                                          # Datasette --setting values
     make_datasette(db_path) -> datasette.app.Datasette   # in-process, for tests and embedding
     serve_args(db_path, metadata_file, port, host) -> list[str]   # `datasette serve …` arguments
+
+Importing this package registers the workbench plugin (plugin.py: the measure, article and review
+pages, cell rendering); templates/ overrides the home page and the row page.
 """
 from __future__ import annotations
 
@@ -15,10 +18,14 @@ from pathlib import Path
 
 import yaml
 from datasette.app import Datasette
+from datasette.plugins import pm
+
+from tradewatch.datasette import plugin as _plugin
 
 HERE = Path(__file__).resolve().parent
 METADATA_FILE = HERE / "metadata.yaml"
 STATIC_DIR = HERE / "static"
+TEMPLATE_DIR = HERE / "templates"
 STATIC_MOUNT = "tradewatch-assets"   # served at /tradewatch-assets/…; metadata's extra_css_urls points here
 DEFAULT_NAME = "tradewatch"
 
@@ -36,6 +43,10 @@ SETTINGS = {
 }
 
 
+if not pm.is_registered(_plugin):
+    pm.register(_plugin, name=_plugin.PLUGIN_NAME)
+
+
 @functools.lru_cache(maxsize=1)
 def _committed_metadata() -> dict:
     return yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
@@ -47,6 +58,12 @@ def load_metadata(db_name: str = DEFAULT_NAME) -> dict:
     if db_name != DEFAULT_NAME:
         metadata["databases"] = {db_name: metadata["databases"].pop(DEFAULT_NAME)}
         metadata["description_html"] = metadata["description_html"].replace(f"/{DEFAULT_NAME}/", f"/{db_name}/")
+        for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+            for chart in dashboard.get("charts", {}).values():
+                if chart.get("db") == DEFAULT_NAME:
+                    chart["db"] = db_name
+                if "query" in chart:
+                    chart["query"] = chart["query"].replace(f"/{DEFAULT_NAME}/", f"/{db_name}/")
     return metadata
 
 
@@ -58,6 +75,7 @@ def make_datasette(db_path: str | Path, **kwargs):
         metadata=load_metadata(db_path.stem),
         settings=SETTINGS,
         static_mounts=[(STATIC_MOUNT, str(STATIC_DIR))],
+        template_dir=str(TEMPLATE_DIR),
         **kwargs,
     )
 
@@ -68,5 +86,5 @@ def serve_args(db_path: str | Path, metadata_file: str | Path, port: int = 8001,
     for name, value in SETTINGS.items():
         value = ("on" if value else "off") if isinstance(value, bool) else value
         args += ["--setting", name, str(value)]
-    args += ["--static", f"{STATIC_MOUNT}:{STATIC_DIR}"]
+    args += ["--static", f"{STATIC_MOUNT}:{STATIC_DIR}", "--template-dir", str(TEMPLATE_DIR)]
     return args
