@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: install demo test test-fast lint-imports serve eval bench stress train system-deps clean-data readme-assets
+.PHONY: install demo test test-fast lint-imports serve eval bench stress train cv system-deps clean-data readme-assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,17 @@ stress: install system-deps
 	$(BIN)/python benchmarks/stress.py
 
 # Rebuild every learned component from the annotated corpus (fixed seeds; reads ../shared by path).
+# The [train] extra (scikit-learn) is needed to fit, not to run, the learned steps.
+TRAIN_DEPS = $(BIN)/uv pip install -q --python $(BIN)/python -e '.[train]' 2>/dev/null || $(BIN)/python -m pip install -q -e '.[train]'
+
 train: install
-	$(BIN)/python -m pip install -q 'scikit-learn==1.9.1' 2>/dev/null || $(BIN)/uv pip install -q --python $(BIN)/python 'scikit-learn==1.9.1'
+	$(TRAIN_DEPS)
 	$(BIN)/python -m training.train --shared $(SHARED)
+
+# Cross-validated scores of the learned steps (and the rules they replace), with a learning curve.
+cv: install
+	$(TRAIN_DEPS)
+	$(BIN)/python -m training.evaluate --shared $(SHARED) --curve 0.25,0.5
 
 # Debian packages some tests drive for real (browser, redis); installed only when missing.
 system-deps:

