@@ -10,6 +10,12 @@ article of the final test set (`../shared/gold/dev.jsonl`) and every near-copy o
 
 Round 1 drew the first sample (and the blind double set); each later round N samples, with seed
 SEED + N - 1, from what the earlier rounds left, so every round is reproducible on its own.
+
+    python -m training.select_articles --second-double 50 --written-double 20 --extra-double 30
+
+draws the second blind double set, from the articles of rounds 2–3 and the written batches
+w09 onward (the first set came from round 1 and w01–w08), into double2.txt and written-double2.txt,
+and a third set continuing the same draw into double3.txt.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ import random
 import re
 from pathlib import Path
 
-from training.corpus_texts import CORPUS, DEFAULT_SHARED, all_articles
+from training.corpus_texts import CORPUS, DEFAULT_SHARED, WRITTEN_FILE, WRITTEN_SOURCE, all_articles
 
 SEED = 20261202
 SHINGLE = 8
@@ -66,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=30)
     parser.add_argument("--double", type=int, default=45, help="articles annotated twice, blind, for agreement")
     parser.add_argument("--out", type=Path, default=CORPUS / "batches")
+    parser.add_argument("--second-double", type=int, default=0, help="corpus articles of the second double set")
+    parser.add_argument("--written-double", type=int, default=0, help="written articles of the second double set")
+    parser.add_argument("--extra-double", type=int, default=0, help="corpus articles of a third double set")
     args = parser.parse_args(argv)
+    if args.second_double or args.written_double:
+        return _second_double(args.out, args.second_double, args.written_double, args.extra_double)
 
     held_out = held_out_keys(args.shared)
     plan = (("reuters21578-trade", args.reuters, "r", args.first_batch),
@@ -96,6 +107,26 @@ _ROUNDS = {
     2: (("reuters21578-trade", "300", "r", 11), ("bbc-business", "0", "b", 6)),
     3: (("reuters21578-trade", "all", "r", 21), ("bbc-business", "90", "b", 6)),
 }
+
+
+def _second_double(folder: Path, corpus_count: int, written_count: int, extra_count: int = 0) -> int:
+    rng = random.Random(SEED + 100)
+    def listed(names) -> list[tuple[str, str]]:
+        return [tuple(line.split()) for name in names for line in (folder / name).read_text().splitlines() if line.strip()]
+    later = sorted(p.name for p in folder.glob("[rb]*.txt") if not (p.name.startswith("r0") or p.name in
+                                                                    {f"b0{n}.txt" for n in range(1, 6)} or p.name == "r10.txt"))
+    corpus_rows = listed(later)
+    written_rows = sorted((WRITTEN_SOURCE, a["id"]) for a in map(json.loads, WRITTEN_FILE.read_text().splitlines())
+                          if a["id"] >= "w09")
+    _write(folder / "double2.txt", rng.sample(corpus_rows, corpus_count))
+    _write(folder / "written-double2.txt", rng.sample(written_rows, written_count))
+    if extra_count:       # the third set continues the same draw, so the second stays as it was
+        first = set(map(tuple, (line.split() for line in (folder / "double2.txt").read_text().splitlines())))
+        rest = [row for row in corpus_rows if row not in first]
+        _write(folder / "double3.txt", rng.sample(rest, extra_count))
+    print(f"second double set: {corpus_count} of {len(corpus_rows)} corpus articles ({later[0]}–{later[-1]}), "
+          f"{written_count} of {len(written_rows)} written (w09 onward)")
+    return 0
 
 
 def _draw(rng: random.Random, eligible_ids: dict, chosen: list, plan) -> list[tuple[str, str]]:

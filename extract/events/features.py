@@ -247,6 +247,9 @@ def status_features(windows: list[Window], event_type: str) -> Features:
         if n < 2:
             for name, value in _cue_verb_features(window, event_type).items():
                 features[name] = max(features.get(name, 0.0), value * weight)
+    # The same verb means different stages for different measures ("agreed" talks vs "agreed" curbs).
+    for name in [k for k in features if k.startswith(("verb", "near=", "modal=", "tag="))]:
+        features[f"{event_type}|{name}"] = features[name]
     return features
 
 
