@@ -116,13 +116,15 @@ def report(results: list[FamilyResult], total_seconds: float) -> str:
     lines += ["", "## Cases", "", "Every case of the families with up to 100 cases, ✓ passed, ✗ failed:", ""]
     for r in results:
         if r.tried <= 100 and r.names:
-            failed = {f.split(":", 1)[0] for f in r.failures}
-            lines.append(f"- **{r.family}**: " + "; ".join(f"{'✗' if n in failed else '✓'} {n}" for n in r.names))
+            def mark(name, failures=r.failures):
+                return "✗" if any(f == name or f.startswith(name + ": ") for f in failures) else "✓"
+            lines.append(f"- **{r.family}**: " + "; ".join(f"{mark(n)} {n}" for n in r.names))
     lines += ["", "## Figures", ""]
     for r in results:
         shown = {k: v for k, v in r.figures.items()
                  if not isinstance(v, (list, dict)) or k in ("kill_points_s", "final_run")}
-        lines.append(f"- {r.family}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+        if shown:
+            lines.append(f"- {r.family}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
     return "\n".join(lines) + "\n"
 
 

@@ -108,7 +108,7 @@ def _language(value: str) -> str:
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise ValueError("must not be empty; give a value")
     return value
 
 
@@ -347,7 +347,7 @@ def describe_problem(exc: ValidationError, data: dict) -> str:
         message = str(first.get("ctx", {}).get("error") or first["msg"])
     elif kind in ("list_type", "string_type", "int_type", "float_type", "bool_type", "dataclass_type",
                   "int_from_float", "dict_type", "model_type", "dataclass_args_type"):
-        message = f"{_shown(value)} is {_type_name(value)}; {_expected(kind)}{_example(loc, key)}"
+        message = f"{_shown(value)} is {_type_name(value)}; {_expected(kind)}{_example(loc, key) or '; fix the value'}"
     elif kind == "too_short":
         message = f"{_shown(value)} is empty; give at least one value"
     else:      # bounds (greater_than …): pydantic's sentence names the limit
@@ -402,7 +402,7 @@ def _expected(kind: str) -> str:
         "int_from_float": "expected a whole number",
         "float_type": "expected a number",
         "bool_type": "expected true or false",
-    }.get(kind, "expected a table")
+    }.get(kind, "expected a table ([name], [[name]] or { key = value })")
 
 
 def _example(loc: list, key: str) -> str:
