@@ -73,3 +73,25 @@ def link_canonical(html: str, base_url: str) -> str | None:
             if urlsplit(target).scheme in DEFAULT_PORTS:
                 return target
     return None
+
+
+def origin_of(url: str) -> str:
+    """"https://www.Example.org:443/a?b" → "https://www.example.org": scheme and host, with the
+    port only when it is not the scheme's default."""
+    parts = urlsplit((url or "").strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    return f"{scheme}://{host}" if port in (None, DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{port}"
+
+
+def rebase_url(url: str, origins, to_origin: str) -> str:
+    """`url` moved onto `to_origin` when it lives on one of `origins` (a mirror's own addresses);
+    any other URL comes back unchanged. Path, query and fragment are kept."""
+    if origin_of(url) not in origins:
+        return url
+    parts = urlsplit(url.strip())
+    target = urlsplit(to_origin)
+    return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))

@@ -23,8 +23,9 @@ from extract.clean import clean_html
 def clean_page(html: str, url: str) -> dict:
     """HTML → {"article": Article as dict, "signature": bytes | None}. Runs in a worker."""
     article = clean_html(html, url=url)
-    text = article.text or ""
-    return {"article": article.to_dict(), "signature": signature_of(text) if text.strip() else None}
+    # A headline-only page (a wire flash) is compared by its headline: outlets carrying the same flash are one story.
+    basis = article.text or ("" if article.error else article.title or "")
+    return {"article": article.to_dict(), "signature": signature_of(basis) if basis.strip() else None}
 
 
 def _exit_with_crawl() -> None:

@@ -38,6 +38,9 @@ class RunRecorder:
         self.batch_seconds = crawler.settings.getfloat("TRADEWATCH_WRITE_BATCH_SECONDS", 0.5)
         self.size_cap = SizeCapWatcher()
         self.validators: dict[str, tuple[str | None, str | None]] = {}
+        # Start URLs (configured or ad hoc) and those that answered: none answering = a failed crawl.
+        self.start_urls: set[str] = set()
+        self.start_urls_ok: set[str] = set()
         self.timings: dict[str, float] = {}
         self._opened_at = time.monotonic()
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
@@ -125,15 +128,26 @@ class RunRecorder:
     def dropped(self, request, spider=None):
         """The dupefilter dropped a request: this run already asked for that page, under another
         URL (a tracking variant, or a URL that redirected to it). Not a failure; redirect loops end
-        at the redirect cap instead (crawler.fingerprint keeps a page's own redirect apart)."""
+        at the redirect cap instead (crawler.fingerprint keeps a page's own redirect apart).
+        A start URL dropped this way is another crawl process's to fetch (shared Redis queue)."""
         if request.meta.get("kind") == "page":
             self.count("skipped_seen")
+        self.start_succeeded(request.meta.get("start_url"))
+
+    def start_requested(self, url: str) -> None:
+        self.start_urls.add(url)
+
+    def start_succeeded(self, url: str | None) -> None:
+        if url:
+            self.start_urls_ok.add(url)
 
     def stats(self) -> dict:
         """Our counters without the prefix, plus the failure list."""
         raw = self.crawler.stats.get_stats() if self.crawler.stats else {}
         out = {k[len(STAT_PREFIX):]: v for k, v in raw.items() if k.startswith(STAT_PREFIX)}
         out["failure_list"] = list(self.failures)
+        out["start_urls"] = len(self.start_urls)
+        out["start_urls_ok"] = len(self.start_urls_ok & self.start_urls)
         out["requests_total"] = raw.get("downloader/request_count", 0)
         out["responses_total"] = raw.get("downloader/response_count", 0)
         out["finish_reason"] = raw.get("finish_reason")

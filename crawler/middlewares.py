@@ -14,6 +14,7 @@ from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
 from crawler import guard
+from crawler.resolver import HOST_NOT_RESOLVED
 from crawler.charset import effective_charset
 from crawler.extensions import RunRecorder
 
@@ -105,6 +106,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request, exception):
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
+        if isinstance(exception, HOST_NOT_RESOLVED) and guard.refused_at_connect(request.url):
+            return None                     # the address guard refused it when connecting: final
         retry = self._retry(request, exception)
         if retry is None:
             return None

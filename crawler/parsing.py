@@ -36,9 +36,9 @@ def _local(tag) -> str:
 
 
 def refuse_entities(body: bytes) -> None:
-    """Entity declarations (billion laughs, external entities) make a document unusable."""
-    head = body[:65536]
-    if b"<!ENTITY" not in head and b"<!entity" not in head:
+    """Entity declarations (billion laughs, external entities) make a document unusable,
+    wherever they sit (a long comment may push the DTD far down)."""
+    if not _ENTITY_DECLARATION.search(body):
         return
     try:
         SafeET.fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
@@ -48,10 +48,42 @@ def refuse_entities(body: bytes) -> None:
         pass
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!entity", re.I)
+_DOCTYPE_OPEN = re.compile(rb"<!doctype", re.I)
+
+
+def root_offset(body: bytes) -> int:
+    """Where the root element starts: past the BOM, XML declaration, comments, processing
+    instructions and the DOCTYPE with its internal subset. -1 when the prolog never ends."""
+    i, n = 0, len(body)
+    if body.startswith(b"\xef\xbb\xbf"):
+        i = 3
+    while i < n:
+        while i < n and body[i] in b" \t\r\n":
+            i += 1
+        if body.startswith(b"<?", i):
+            end = body.find(b"?>", i + 2)
+            i = -1 if end < 0 else end + 2
+        elif body.startswith(b"<!--", i):
+            end = body.find(b"-->", i + 4)
+            i = -1 if end < 0 else end + 3
+        elif _DOCTYPE_OPEN.match(body, i):
+            close, subset = body.find(b">", i), body.find(b"[", i)
+            if 0 <= subset < close or (close < 0 <= subset):
+                end = body.find(b"]", subset)
+                close = -1 if end < 0 else body.find(b">", end)
+            i = -1 if close < 0 else close + 1
+        else:
+            return i
+        if i < 0:
+            return -1
+    return -1
+
+
 def sniff_kind(body: bytes, content_type: str = "") -> str:
-    """'feed', 'sitemap' or 'page' from the first bytes (content types lie)."""
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    head = re.sub(rb"<\?xml[^>]*\?>|<!--.*?-->|<!doctype[^>]*>", b"", head, flags=re.S).lstrip()
+    """'feed', 'sitemap' or 'page' from the root element (content types lie)."""
+    start = root_offset(body)
+    head = body[start:start + 256].lower() if start >= 0 else b""
     if head.startswith((b"<urlset", b"<sitemapindex")) or re.match(rb"<\w+:(urlset|sitemapindex)\b", head):
         return "sitemap"
     if head.startswith((b"<rss", b"<feed", b"<rdf:rdf", b"<rdf")) or re.match(rb"<\w+:rdf\b", head):
@@ -125,7 +157,8 @@ def parse_sitemap(body: bytes, url: str, source: str = "") -> Sitemap:
     try:
         root = SafeET.fromstring(body.lstrip(b"\xef\xbb\xbf \t\r\n"), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise ParseFailure(f"sitemap refused: {type(exc).__name__}") from None
+        raise ParseFailure(f"refused: it declares a DTD or entities ({type(exc).__name__}); "
+                           "sitemaps need neither") from None
     except ParseError as exc:
         raise ParseFailure(f"malformed sitemap XML: {exc}") from None
     kind = _local(root.tag)

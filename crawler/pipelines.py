@@ -65,6 +65,9 @@ class ArticlePipeline:
             return item
         try:
             page_url = self._page_url(item)          # parsed once per page: it scans the HTML
+            identity = getattr(self.crawler.spider, "identity_url", None)
+            if identity is not None:
+                page_url = identity(page_url, item.source)     # a mirror's page under the mirrored origin
             canonical = canonical_url(page_url)
             if self._already_stored(item, canonical):
                 self.recorder.batch.page_done()
@@ -141,9 +144,13 @@ class ArticlePipeline:
             return
 
         article = dict(cleaned["article"])            # extract.clean.Article as a dict
-        if article.get("error") or not (article.get("text") or "").strip():
+        site_crawl = getattr(spider, "start_kind", "") == "site"
+        # A headline without a body (a wire flash) is stored with its title and an empty text,
+        # when a feed, sitemap or URL named the page; a site crawl's listing pages are not articles.
+        headline_only = not (article.get("text") or "").strip() and bool((article.get("title") or "").strip())
+        if article.get("error") or not (article.get("text") or "").strip() and (site_crawl or not headline_only):
             reason = f"no article text: {article.get('error') or 'empty'}"
-            if getattr(spider, "start_kind", "") == "site":
+            if site_crawl:
                 recorder.count_stored("pages_skipped")     # listing pages of a site crawl are expected
                 kb.mark_seen(url, source=page.source, status="skipped", reason=reason, run_id=recorder.run_id)
             else:

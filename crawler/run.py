@@ -14,6 +14,7 @@ import ctypes
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,13 +27,13 @@ from pathlib import Path
 from core.config import Config, Source
 from core.store import KnowledgeBase
 from crawler.settings import crawl_settings
-from crawler.sources import adhoc_sources, group_by_spider
+from crawler.sources import adhoc_sources, adhoc_url_problem, group_by_spider
 
 STAT_KEYS = (
     "pages_fetched", "pages_failed", "pages_skipped", "articles_new", "duplicates",
     "exact_duplicates", "near_duplicates", "entries_seen", "skipped_seen", "not_modified",
     "feeds_fetched", "sitemaps_fetched", "sources_failed", "empty_sources", "refused", "failures",
-    "requests_total", "responses_total",
+    "requests_total", "responses_total", "start_urls", "start_urls_ok",
 )
 
 
@@ -44,23 +45,31 @@ def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, al
           settings=None, scheduler=None, scheduler_run=None, timeout=None, log_file=None) -> dict:
     """Crawl configured sources (all, or those named in `sources`) and/or ad hoc `urls`.
 
-    Returns counts (STAT_KEYS, plus run_id, elapsed_s and failure_list: [{url, reason, source}]).
-    `run_id=None` opens and closes a run of kind "crawl" in the knowledge base; a given
-    run id (e.g. the daily job's) gets the counts merged and stays open.
+    Returns counts (STAT_KEYS, plus run_id, elapsed_s, failure_list: [{url, reason, source}] and
+    all_failed: true when no start URL answered, every one failing or refused, see
+    `all_start_urls_failed`). `run_id=None` opens and closes a run of kind "crawl" in the
+    knowledge base ("failed" when all_failed); a given run id (e.g. the daily job's) gets the
+    counts merged and stays open. Ad hoc `urls` that are not http(s) URLs are refused before
+    anything starts, each with its reason in the run log.
     `settings` overrides Scrapy settings (tests: crawler.settings.FAST_LOCAL, allowed networks).
     `scheduler="redis://host:port/db"` shares the request queue and dupefilter through Redis
     with every other process crawling with the same `scheduler_run` key (default: today).
     """
+    remove_stale_crawl_dirs()          # left by crawls killed with -9 (their clean-up never ran)
     config = config or Config()
     db_path = str(db_path or config.db)
-    specs = _select_sources(config, sources) + adhoc_sources(urls or [])
-    if not specs:
+    rejected = [{"url": url, "reason": adhoc_url_problem(url), "source": "adhoc"}
+                for url in urls or [] if adhoc_url_problem(url)]
+    specs = _select_sources(config, sources) + adhoc_sources([u for u in urls or [] if not adhoc_url_problem(u)])
+    if not specs and not rejected:
         raise ValueError("nothing to crawl: configure sources or pass urls")
 
     kb = KnowledgeBase(db_path)
     own_run = run_id is None
     if own_run:
         run_id = kb.start_run("crawl")
+    for failure in rejected:
+        kb.log_failure(run_id, failure["url"], failure["reason"], source=failure["source"])
     kb.close()
 
     job_settings = crawl_settings(config, db_path=db_path, run_id=run_id, allow_private=allow_private,
@@ -73,21 +82,40 @@ def crawl(config=None, *, db_path=None, sources=None, urls=None, run_id=None, al
     try:
         stats = _run_child({"settings": job_settings,
                             "groups": {k: [s.to_dict() for s in v] for k, v in group_by_spider(specs).items()}},
-                           timeout=timeout, log_file=log_file)
+                           timeout=timeout, log_file=log_file) if specs else _no_stats()
     except BaseException as exc:
         if own_run:
             with KnowledgeBase(db_path) as kb:
                 kb.finish_run(run_id, "failed", error=str(exc)[:500])
         raise
+    _count_rejected(stats, rejected)
+    stats["all_failed"] = all_start_urls_failed(stats)
     stats["run_id"] = run_id
     stats["elapsed_s"] = round(time.monotonic() - started, 3)
     counts = {k: stats[k] for k in STAT_KEYS}
     with KnowledgeBase(db_path) as kb:
         if own_run:
-            kb.finish_run(run_id, "ok", **counts)
+            error = {"error": f"every start URL failed ({stats['start_urls']})"} if stats["all_failed"] else {}
+            kb.finish_run(run_id, "failed" if stats["all_failed"] else "ok", **counts, **error)
         else:
             kb.update_run(run_id, **counts)
     return stats
+
+
+def all_start_urls_failed(stats: dict) -> bool:
+    """No start URL (feed, sitemap, site or ad hoc URL) answered: each failed or was refused."""
+    return stats.get("start_urls", 0) > 0 and stats.get("start_urls_ok", 0) == 0
+
+
+def _no_stats() -> dict:
+    return {**{k: 0 for k in STAT_KEYS}, "failure_list": []}
+
+
+def _count_rejected(stats: dict, rejected: list[dict]) -> None:
+    """Ad hoc URLs refused before the crawl: start URLs that failed, first in the failure list."""
+    stats["failure_list"] = rejected + stats.get("failure_list", [])
+    for key in ("start_urls", "sources_failed", "failures"):
+        stats[key] = stats.get(key, 0) + len(rejected)
 
 
 def redis_settings(url: str, run_key: str | None = None) -> dict:
@@ -131,8 +159,56 @@ def _select_sources(config, names) -> list[Source]:
     return chosen
 
 
+TEMP_PREFIX = "tradewatch-crawl-"       # one folder per crawl in the temp directory: job, stats, log
+OWNER_FILE = "owner.json"               # who made the folder: a crawl killed with -9 never removes it
+NO_OWNER_GRACE_S = 3600                 # a folder without an owner file is left alone this long
+
+
+def remove_stale_crawl_dirs(temp_root: str | Path | None = None) -> list[Path]:
+    """Remove the temp folders of crawls whose process is gone (`kill -9` runs no clean-up).
+
+    A folder is stale when the process named in its owner file has exited (or its pid now
+    belongs to a process started later); one without an owner file (killed in its first
+    instant, or made by an older version) when it is over an hour old. Only this user's
+    folders are touched. Returns the folders removed."""
+    root = Path(temp_root or tempfile.gettempdir())
+    removed = []
+    for folder in root.glob(TEMP_PREFIX + "*"):
+        try:
+            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            if _owner_alive(folder):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed
+
+
+def _owner_alive(folder: Path) -> bool:
+    try:
+        owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return time.time() - folder.stat().st_mtime < NO_OWNER_GRACE_S
+    pid, started = owner.get("pid"), owner.get("started")
+    return isinstance(pid, int) and _alive(pid) and (started is None or _process_start(pid) in (None, started))
+
+
+def _process_start(pid: int) -> int | None:
+    """When a process started (clock ticks since boot, Linux): tells a reused pid from its owner."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _run_child(job: dict, *, timeout=None, log_file=None) -> dict:
-    with tempfile.TemporaryDirectory(prefix="tradewatch-crawl-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
+        (Path(tmp) / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "started": _process_start(os.getpid())}),
+                                            encoding="utf-8")
         job_path = Path(tmp) / "job.json"
         stats_path = Path(tmp) / "stats.json"
         job["stats_file"] = str(stats_path)

@@ -43,6 +43,9 @@ DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 1 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 10
+# The downloader connects only to addresses the address guard checked (DNS rebinding, see
+# crawler/resolver.py); IPv4 and IPv6.
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_ENABLED = False
 URLLENGTH_LIMIT = 2083

@@ -29,8 +29,8 @@ from typing import Callable, TextIO
 from filelock import FileLock, Timeout
 
 from core.config import Config, Source, parse_config
-from core.store import KnowledgeBase, KnowledgeBaseError
-from crawler.run import crawl
+from core.store import KnowledgeBase, KnowledgeBaseError, write_problem
+from crawler.run import CrawlError, crawl
 from crawler.settings import FAST_LOCAL
 from extract import ensure_model_available
 from tradewatch.alerts import run_digests
@@ -43,7 +43,11 @@ EXIT_CONFIG = 2          # bad config or options
 EXIT_LOCKED = 75         # another daily run holds the lock (sysexits EX_TEMPFAIL)
 
 STAGES = ("crawl", "extract", "retention", "digest")
-DEMO_PORT = 8800         # the demo site's usual port: the same URLs on every demo run, so re-runs add nothing
+DEMO_PORT = 8800         # the demo site's usual port (`tradewatch demo-site` serves there too)
+# Where demo articles are stored, whatever port the demo site got: its sources are a mirror of
+# this origin (Source.mirror_of), so a run on another port adds nothing and links still work
+# when the demo site is served on its usual port.
+DEMO_ORIGIN = f"http://127.0.0.1:{DEMO_PORT}"
 EXTRACT_CHUNK = 64       # articles per extraction step: progress granularity and most work a kill can lose
 
 
@@ -153,7 +157,12 @@ class DailyResult:
 
 
 def _crawl(config: Config, db_path: str, run_id: int, allow_private: bool, settings: dict | None) -> dict:
-    return crawl(config, db_path=db_path, run_id=run_id, allow_private=allow_private, settings=settings) or {}
+    stats = crawl(config, db_path=db_path, run_id=run_id, allow_private=allow_private, settings=settings) or {}
+    if stats.get("all_failed"):         # nothing answered: the crawl stage failed (the others still run)
+        reasons = "; ".join(f"{f['url']} — {f['reason']}" for f in stats.get("failure_list", [])[:3])
+        raise CrawlError(f"every start URL failed ({stats.get('start_urls', 0)}): {reasons}; "
+                         "check the sources in the config")
+    return stats
 
 
 def _extract(kb, config: Config, progress, run_id: int | None = None) -> dict:
@@ -238,6 +247,9 @@ def _check_before_work(config: Config, db_path: Path, stages: tuple[str, ...]) -
     if blocking is not None and not blocking.is_dir():
         raise KnowledgeBaseError(f"{blocking} is a file, so the knowledge base {db_path} cannot be created "
                                  "under it; choose another --db path")
+    problem = write_problem(db_path)
+    if problem:          # before the lock file or any -wal/-shm file is made beside it
+        raise KnowledgeBaseError(problem)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -348,8 +360,9 @@ def demo_config(config: Config, site) -> Config:
     built-in watchlists unless the config has its own."""
     # Both discovery paths: the RSS feed (links carry utm_* tracking) and the news sitemap;
     # canonical URLs make each story one article whichever path found it first.
-    config.sources = [Source(name="demo", kind="feed", urls=[site.feed_url], tier="national"),
-                      Source(name="demo-sitemap", kind="sitemap", urls=[site.sitemap_url], tier="national")]
+    config.sources = [Source(name="demo", kind="feed", urls=[site.feed_url], tier="national", mirror_of=DEMO_ORIGIN),
+                      Source(name="demo-sitemap", kind="sitemap", urls=[site.sitemap_url], tier="national",
+                             mirror_of=DEMO_ORIGIN)]
     if not config.watchlists:
         config.watchlists = demo_watchlists()
     return config
@@ -361,7 +374,7 @@ def run_demo(config: Config, *, reporter: Reporter | None = None, mail: bool = T
     site = DemoSite(**{"port": DEMO_PORT, **site_options})
     try:
         site.start()
-    except OSError:                 # the usual port is taken: any free one (URLs then differ from earlier runs)
+    except OSError:                 # the usual port is taken: any free one (articles keep their ids: DEMO_ORIGIN)
         site = DemoSite(**{**site_options, "port": 0})
     with site:
         reporter.info(f"demo site at {site.base_url}")

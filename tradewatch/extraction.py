@@ -11,7 +11,6 @@ bad text never sinks the others. The store is told how the extractor compares co
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -20,6 +19,7 @@ from extract import EXTRACTOR_VERSION
 from extract.clean import clean_html
 from extract.companies import NAMING
 from extract.nlp import extract_records, load_pipeline
+from tradewatch.jsonl import read_lines
 
 Item = tuple[str, str, str]                                   # (id, title, text)
 ExtractBatch = Callable[[list[Item]], Iterable[tuple[str, dict]]]
@@ -148,45 +148,50 @@ def _reextract_batch(kb, batch, extract_batch, extractor_version, result: Reextr
 # --- JSONL streams -----------------------------------------------------------------------
 
 
-def _parse_lines(lines: Iterable[str]) -> Iterator[tuple[str | None, str, str, str | None]]:
-    """(id, title, text, error) per non-empty line."""
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+def _parse_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[object, str, str, str | None]]:
+    """(id, title, text, error) per non-blank line (tradewatch.jsonl reads and checks each)."""
+    for line in read_lines(lines):
+        if line.error:
+            yield line.id, "", "", line.error
             continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            yield None, "", "", f"line {number}: invalid JSON ({exc})"
-            continue
-        ident = item.get("id")
-        if item.get("text") is not None:
-            yield ident, str(item.get("title") or ""), str(item["text"]), None
+        item, number = line.item, line.number
+        text, title = item.get("text"), item.get("title")
+        if text is not None:
+            if not isinstance(text, str) or not isinstance(title, (str, type(None))):
+                yield line.id, "", "", f"line {number}: 'text' and 'title' must be strings"
+            else:
+                yield line.id, title or "", text, None
         elif item.get("html") is not None:
-            article = clean_html(item["html"], url=item.get("url"))
-            yield ident, article.title, article.text, article.error
+            url = item.get("url")
+            article = clean_html(item["html"], url=url if isinstance(url, str) else None)
+            yield line.id, article.title, article.text, article.error
         else:
-            yield ident, "", "", f"line {number}: needs 'text' or 'html'"
+            yield line.id, "", "", f"line {number}: needs 'text' or 'html'"
 
 
-def extract_jsonl(lines: Iterable[str], model: str | None = None, n_process: int = 1) -> Iterator[dict]:
-    """One output dict per input line, in input order; a bad line becomes an `error` field."""
-    nlp = load_pipeline(model)
-    batch: list[tuple[str | None, str, str, str | None]] = []
+def extract_jsonl(lines: Iterable[bytes | str], model: str | None = None, n_process: int = 1,
+                  extract_batch: ExtractBatch | None = None) -> Iterator[dict]:
+    """One output dict per non-blank input line, in input order; a bad line becomes an `error`
+    field. `extract_batch` replaces the spaCy pipeline (default: `model`'s)."""
+    if extract_batch is None:
+        nlp = load_pipeline(model)
+
+        def extract_batch(items):
+            return extract_records(items, nlp=nlp, n_process=n_process)
+    batch: list[tuple[object, str, str, str | None]] = []
     for parsed in _parse_lines(lines):
         batch.append(parsed)
         if len(batch) >= 64:
-            yield from _extract_batch(batch, nlp, n_process)
+            yield from _extract_batch(batch, extract_batch)
             batch = []
     if batch:
-        yield from _extract_batch(batch, nlp, n_process)
+        yield from _extract_batch(batch, extract_batch)
 
 
-def _extract_batch(batch, nlp, n_process) -> Iterator[dict]:
+def _extract_batch(batch, extract_batch: ExtractBatch) -> Iterator[dict]:
     good = [(str(i), title, text) for i, (ident, title, text, error) in enumerate(batch) if not error]
     records = {}
-    for key, record, error in extract_isolated(good, lambda items: extract_records(items, nlp=nlp, n_process=n_process)):
+    for key, record, error in extract_isolated(good, extract_batch):
         records[key] = record if error is None else {"error": error}
     for i, (ident, title, text, error) in enumerate(batch):
         record = records.get(str(i), EMPTY_RECORD) if not error else {**EMPTY_RECORD, "error": error}

@@ -73,5 +73,5 @@ Schema: `core.store.migrations` (versioned: `schema_version` table and PRAGMA us
 a file from the first schema version upgrades in place). Browsing: `tradewatch.datasette`.
 """
 from core.ids import article_id  # noqa: F401
-from core.store.knowledge_base import KnowledgeBase, KnowledgeBaseError  # noqa: F401
+from core.store.knowledge_base import KnowledgeBase, KnowledgeBaseError, write_problem  # noqa: F401
 from core.store.migrations import LATEST as SCHEMA_VERSION  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -24,6 +25,27 @@ from core.store.reference import refresh_reference_tables
 
 class KnowledgeBaseError(RuntimeError):
     """The knowledge base file cannot be opened or upgraded; the message names the file and a fix."""
+
+
+def write_problem(path: str | Path) -> str | None:
+    """Why the knowledge base at `path` cannot be written, or None. Checked before SQLite opens
+    it: SQLite would open a read-only file read-only, leave -wal/-shm files beside it and fail
+    at the first write, and in a read-only folder it cannot open a WAL database at all."""
+    path = Path(path)
+    if path.is_file():
+        if not os.access(path, os.W_OK):
+            return (f"the knowledge base {path} is read-only; make it writable (e.g. chmod u+w) "
+                    "or choose another --db path")
+        folder = path.parent
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return (f"the folder {folder} of the knowledge base {path.name} is read-only (SQLite keeps its -wal "
+                    "and -shm files beside the database); make the folder writable or choose another --db path")
+        return None
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        return (f"cannot create the knowledge base {path}: the folder {folder} is read-only; "
+                "make it writable or choose another --db path")
+    return None
 
 
 SEEN_STATUSES = ("stored", "failed", "skipped")       # is_seen() is true for these
@@ -131,6 +153,9 @@ class KnowledgeBase:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._wrote = False
+        problem = write_problem(self.path) if str(path) != ":memory:" else None
+        if problem:
+            raise KnowledgeBaseError(problem)
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)

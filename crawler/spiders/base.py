@@ -3,17 +3,20 @@ failures to the run log. Subclasses only say how their start URLs are read."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import guard
+from crawler.resolver import HOST_NOT_RESOLVED
 from crawler.extensions import RunRecorder
 from crawler.items import FeedEntry, Page
 from crawler.middlewares import NotHtml, html_response
 from crawler.parsing import ParseFailure, parse_feed, parse_sitemap, sniff_kind
 from core.config import Source
+from core.urls import origin_of, rebase_url
 
 MAX_SITEMAP_DEPTH = 3        # index → sitemap → (nested index) is as deep as real sites go
 PERMANENT_STATUSES = {404, 410, 451}
@@ -29,6 +32,9 @@ class TradewatchSpider(scrapy.Spider):
         self.sources = {s.name: s for s in (Source.coerce(s) for s in sources)}
         # Offsite policy: the registered domains of the configured URLs (feeds may add their site).
         self.allowed_domains = sorted({guard.source_domain(u) for s in self.sources.values() for u in s.urls})
+        # Local mirrors (`mirror_of`): their own origins, and the origin their pages are stored under.
+        self.mirrors = {s.name: (frozenset(origin_of(u) for u in s.urls), s.mirror_of)
+                        for s in self.sources.values() if s.mirror_of}
 
     @property
     def distributed(self) -> bool:
@@ -43,7 +49,8 @@ class TradewatchSpider(scrapy.Spider):
     async def start(self):
         for source in self.sources.values():
             for url in source.urls:
-                yield self.source_request(url, source.name, self.start_kind)
+                self.recorder.start_requested(url)
+                yield self.source_request(url, source.name, self.start_kind, start_url=url)
 
     def source_request(self, url: str, source: str, kind: str, **meta) -> scrapy.Request:
         """A feed/sitemap/site start page: fetched every run (conditionally). Only with a shared
@@ -56,9 +63,17 @@ class TradewatchSpider(scrapy.Spider):
                   "handle_httpstatus_list": [304], **meta},
         )
 
+    def identity_url(self, url: str, source: str) -> str:
+        """The URL a page is known by: itself, or on a mirror the same path on the mirrored origin
+        (so a mirror that moves to another host or port stores nothing twice)."""
+        if source not in self.mirrors:
+            return url
+        origins, mirrored = self.mirrors[source]
+        return rebase_url(url, origins, mirrored)
+
     def page_request(self, url: str, source: str, entry: FeedEntry | None = None, **meta) -> scrapy.Request | None:
         spec = self.sources.get(source)
-        if not self.recorder.should_fetch(url, recrawl=bool(spec and spec.recrawl)):
+        if not self.recorder.should_fetch(self.identity_url(url, source), recrawl=bool(spec and spec.recrawl)):
             return None
         return scrapy.Request(url, callback=self.parse_page, errback=self.failed,
                               meta={"source": source, "kind": "page", "entry": entry, **meta})
@@ -80,6 +95,7 @@ class TradewatchSpider(scrapy.Spider):
             self.recorder.failure(response.url, str(exc), source=response.meta.get("source"),
                                   permanent=True, counted_as="pages_skipped")
             return []
+        self._start_succeeded(response)
         return self.parse_page(response)
 
     def parse_feed(self, response: Response):
@@ -92,6 +108,7 @@ class TradewatchSpider(scrapy.Spider):
             self.recorder.failure(response.url, f"feed: {exc}", source=source, counted_as="sources_failed")
             return []
         self.recorder.count("feeds_fetched")
+        self._start_succeeded(response)
         if info.get("link") and guard.source_domain(info["link"]) not in self.allowed_domains:
             # A feed served from a feed host (feeds.example.com, feedburner) opens its own site.
             self.allowed_domains.append(guard.source_domain(info["link"]))
@@ -110,6 +127,7 @@ class TradewatchSpider(scrapy.Spider):
             self.recorder.failure(response.url, f"sitemap: {exc}", source=source, counted_as="sources_failed")
             return []
         self.recorder.count("sitemaps_fetched")
+        self._start_succeeded(response)
         self._remember_validators(response)
         if sitemap.kind == "index":
             depth = response.meta.get("sitemap_depth", 0) + 1
@@ -131,7 +149,8 @@ class TradewatchSpider(scrapy.Spider):
             if request is None:
                 continue
             try:
-                self.recorder.kb.save_entry(entry.to_dict(), run_id=self.recorder.run_id)
+                self.recorder.kb.save_entry({**entry.to_dict(), "url": self.identity_url(entry.url, source)},
+                                            run_id=self.recorder.run_id)
             except Exception as exc:
                 self.logger.warning("could not save entry %s: %s", entry.url, exc)
             out.append(request)
@@ -140,7 +159,13 @@ class TradewatchSpider(scrapy.Spider):
 
     def _not_modified(self, response):
         self.recorder.count("not_modified")
+        self._start_succeeded(response)
         return []
+
+    def _start_succeeded(self, response) -> None:
+        """A start URL answered with something usable (a feed, a sitemap, a page, or 304):
+        the crawl did not fail as a whole, whatever became of the pages it led to."""
+        self.recorder.start_succeeded(response.meta.get("start_url"))
 
     def _remember_validators(self, response):
         """Kept until the run finishes cleanly (see RunRecorder.keep_validators): stored now, a
@@ -195,6 +220,8 @@ class TradewatchSpider(scrapy.Spider):
         chain = request.meta.get("redirect_urls") or []
         if chain and "redirection" in reason:
             reason = f"redirect loop or chain longer than the cap: {' -> '.join(chain + [request.url])}"
+        if reason.startswith("refused"):
+            self.recorder.count("refused")
         self.recorder.failure(
             chain[0] if chain else request.url, reason, source=request.meta.get("source"),
             permanent=permanent and kind == "page",
@@ -212,8 +239,11 @@ def describe_failure(failure) -> tuple[str, bool]:
         if giveup:
             return giveup, False
         if 300 <= status < 400:
-            return f"HTTP {status}: redirect not followed (loop or more than the redirect cap)", False
+            return _unfollowed_redirect(request.url, status, exc.response.headers.get(b"Location"))
         return f"HTTP {status}", status in PERMANENT_STATUSES
+    refused = guard.refused_at_connect(request.url)
+    if refused and isinstance(exc, HOST_NOT_RESOLVED):
+        return refused, True
     name = type(exc).__name__
     text = str(exc).strip()
     if "max size" in text.lower() or "maxsize" in text.lower() or "larger than download" in text.lower():
@@ -225,3 +255,16 @@ def describe_failure(failure) -> tuple[str, bool]:
                 "DownloadFailedError"):
         return f"connection failed: {name} {text}".strip(), False
     return f"{name}: {text}" if text else name, False
+
+
+def _unfollowed_redirect(url: str, status: int, location: bytes | None) -> tuple[str, bool]:
+    """Why a 3xx reached the errback: Scrapy follows http(s) redirects up to the cap itself
+    (a loop ends in "max redirections reached"), so here the target was not http(s) or absent."""
+    if not location:
+        return f"HTTP {status}: redirect without a Location header", True
+    target = urljoin(url, location.decode("latin-1").strip())
+    scheme = urlsplit(target).scheme.lower()
+    if scheme not in guard.ALLOWED_SCHEMES:
+        shown = target if len(target) <= 80 else target[:79] + "…"
+        return f"refused: redirect to a {scheme or 'scheme-less'}: URL ({shown}); only http/https is followed", True
+    return f"HTTP {status}: redirect to {target} not followed", False

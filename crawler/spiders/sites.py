@@ -26,8 +26,9 @@ class SiteSpider(TradewatchSpider):
 
     def parse_site_start(self, response):
         if response.status == 304:
-            return []
+            return self._not_modified(response)
         self.recorder.count("site_pages_fetched")
+        self._start_succeeded(response)
         return list(self._follow(response, depth=0))
 
     def parse_site_page(self, response):

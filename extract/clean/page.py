@@ -2,7 +2,9 @@
 
 `clean_html` never raises: a page it cannot use comes back with an empty text and
 the reason in `error` (empty, binary, not HTML, too large, too deeply nested, invalid
-UTF-8, no main text).
+UTF-8, no main text). A page with a headline and no article body (a wire flash) comes back
+with its title, an empty text and no error: what an extractor finds on such a page besides
+the headline is page furniture ("Skip to content", share buttons, the site's name).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import asdict, dataclass
 import trafilatura
 from lxml import etree
 
-from extract.clean.artifacts import clean_text
+from extract.clean.artifacts import clean_text, fix_mojibake
 from extract.clean.body_selection import extract_body
 from extract.clean.metadata import detect_language, read_metadata
 
@@ -33,6 +35,12 @@ _HTML_HINT = re.compile(
 _DECLARED_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"\x7fELF")
 _WORD = re.compile(r"\w+")
+# A body paragraph: this many words (or characters, for scripts without spaces), or a sentence
+# of at least BODY_SENTENCE_WORDS words.
+BODY_PARAGRAPH_WORDS = 10
+BODY_PARAGRAPH_CHARS = 60
+BODY_SENTENCE_WORDS = 4
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"”’')\]」』]*$")
 # A fragment ("<div><p>…</p></div>") gets a document around it: the loader refuses bare fragments.
 _HAS_HTML_ROOT = re.compile(r"<\s*(html|body|!doctype)\b", re.IGNORECASE)
 
@@ -50,7 +58,7 @@ class Article:
     language: str | None = None           # ISO 639-1
     canonical_url: str | None = None
     site_name: str = ""
-    error: str | None = None              # reason when text is empty
+    error: str | None = None              # reason when text is empty (none for a headline-only page)
     extractor: str | None = None          # which extractor produced the text
 
     def to_dict(self) -> dict:
@@ -83,13 +91,18 @@ def _clean(html: str | bytes, url: str | None) -> Article:
     text = clean_text("\n\n".join(lines), language or "en")
     if not text:
         raise UnusablePage("no main text found")
+    if not has_body(text, meta.title, meta.site_name):
+        if not meta.title:
+            raise UnusablePage("no main text found")
+        text = ""                        # headline only: the title is the news, the rest is furniture
     return Article(
         url=url,
-        title=meta.title,
+        # The body's mojibake is repaired by clean_text; the title and author come from the same bytes.
+        title=fix_mojibake(meta.title),
         text=text,
         published=meta.published,
         published_source=meta.published_source,
-        author=meta.author,
+        author=fix_mojibake(meta.author),
         language=language,
         canonical_url=meta.canonical_url,
         site_name=meta.site_name,
@@ -158,6 +171,23 @@ def parse_page(page: str):
     if _ELEMENT_COUNT(tree) > MAX_ELEMENTS:
         raise UnusablePage(f"page has more than {MAX_ELEMENTS} elements")
     return tree
+
+
+def has_body(text: str, title: str = "", site_name: str = "") -> bool:
+    """Whether a cleaned text holds an article body: a paragraph other than the headline and
+    the site's name that is long (BODY_PARAGRAPH_WORDS words or BODY_PARAGRAPH_CHARS characters)
+    or a sentence (ending in . ! ? 。). Links and buttons ("Copy link", "Comments are closed")
+    are neither."""
+    furniture = {tuple(_WORD.findall(part.lower())) for part in (title, site_name) if part}
+    for paragraph in text.split("\n"):
+        words = _WORD.findall(paragraph.lower())
+        if not words or tuple(words) in furniture:
+            continue
+        if len(words) >= BODY_PARAGRAPH_WORDS or len(paragraph.strip()) >= BODY_PARAGRAPH_CHARS:
+            return True
+        if _SENTENCE_END.search(paragraph.strip()) and (len(words) >= BODY_SENTENCE_WORDS or not paragraph.isascii()):
+            return True
+    return False
 
 
 def drop_title_lines(lines: list[str], title: str) -> list[str]:

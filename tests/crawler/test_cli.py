@@ -37,7 +37,7 @@ def test_crawl_url_without_config(server, db_path):
 def test_crawl_refuses_loopback_without_allow_private(server, db_path):
     urls = add_articles(server)
     result = CliRunner().invoke(main, ["crawl", "--url", urls[0], "--db", db_path, "--no-extract"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output          # every start URL refused: the crawl failed
     assert "refused: loopback address 127.0.0.1" in result.output
     assert server.hits("/news/steel-duties.html") == 0
 

@@ -225,3 +225,36 @@ def test_lines_naming_only_the_author_dropped():
     lines = ["By Mara Okonkwo", "Duties rise in June.", "MARA OKONKWO", "Mara Okonkwo said the rate is final."]
     assert drop_byline_lines(lines, "Mara Okonkwo") == ["Duties rise in June.", "Mara Okonkwo said the rate is final."]
     assert drop_byline_lines(lines, "") == lines
+
+
+# --- headline-only pages and titles decoded like the body (issue 15) --------------------------
+
+FLASH = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{h} | Ledger Wire</title>
+<meta property="og:title" content="{h}"><meta property="og:site_name" content="Ledger Wire"></head><body>
+<a class="skip-link" href="#main">Skip to content</a><header><a href="/">Ledger Wire</a></header>
+<main id="main"><article><h1>{h}</h1><div class="byline">By Wire Desk</div>
+<div class="share"><span>Share</span> <a href="https://share.example.com/x">LinkedIn</a> <a href="mailto:?x">Email</a>
+<button>Copy link</button></div><div class="article-body">{body}</div></article></main>
+<footer><p>Ledger Wire</p></footer></body></html>"""
+
+
+def test_a_headline_only_page_gives_its_headline_and_an_empty_body():
+    article = clean_html(FLASH.format(h="US raises steel tariff to 50 percent", body=""), url=URL)
+    assert article.title == "US raises steel tariff to 50 percent"
+    assert article.text == "" and article.error is None
+
+
+def test_a_short_real_body_is_kept():
+    body = "<p>The tariff takes effect on Monday.</p>"
+    article = clean_html(FLASH.format(h="US raises steel tariff to 50 percent", body=body), url=URL)
+    assert "The tariff takes effect on Monday." in article.text
+
+
+def test_the_title_is_repaired_like_the_body():
+    """A UTF-8 page with one stray byte is decoded as Windows-1252 by the crawler: both repaired."""
+    title = "Exportações de café sobem"
+    raw = FLASH.format(h=title, body="<p>As exportações de café do Brasil subiram no trimestre, disse a "
+                                     "associação do setor nesta segunda-feira.</p>").encode().replace(b"<footer>",
+                                                                                                  b"<footer>\xff")
+    article = clean_html(raw.decode("cp1252", "replace"), url=URL)
+    assert article.title == title and "exportações" in article.text

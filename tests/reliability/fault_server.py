@@ -21,6 +21,10 @@ Every response is derived from the path, so a 10,000-URL plan needs no per-URL s
     /badfeed/<k>.xml        malformed XML feed
     /laughs.xml, /xxe.xml   billion-laughs and external-entity feeds
     /redirect?to=URL        302 to URL (SSRF: redirects towards refused targets)
+    /stray-byte/<n>.html    a UTF-8 article with an accented title and one stray 0xff byte (title must survive)
+    /flash/<n>.html         a headline-only wire flash: headline, share buttons, no body
+    /entities-late.xml      a feed whose entity declarations follow a 100 kB comment
+    /dtd-sitemap.xml        a news sitemap that declares a DTD with entities
 
 Listens on a loopback address only (default 127.0.0.1; the SSRF family uses 127.0.0.3 so
 that `localhost` stays outside the test allowance).
@@ -128,13 +132,35 @@ EXTERNAL_ENTITY = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "fi
                    b'<rss version="2.0"><channel><title>t</title><item><title>&xxe;</title>'
                    b"<link>http://127.0.0.1/xxe-item</link><description>&xxe;</description></item></channel></rss>")
 MALFORMED_FEED = b'<?xml version="1.0"?><rss><channel><item><title>broken &amp <link>'
+# Entity declarations past the first 64 kB: a long comment first.
+LATE_ENTITIES = (b'<?xml version="1.0"?><!-- ' + b"padding " * 13_000 + b'-->'
+                 b'<!DOCTYPE rss [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                 b'<rss version="2.0"><channel><title>&b;</title><item><title>&b;</title>'
+                 b"<link>http://127.0.0.1/late-entity-item</link></item></channel></rss>")
+DTD_SITEMAP = (b'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY site "http://127.0.0.1">]>'
+               b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&site;/dtd-item</loc>'
+               b"</url></urlset>")
+STRAY_BYTE_TITLE = "Exportações de café sobem"
+FLASH_HEADLINE = "US raises steel tariff to 50 percent"
+
+
+def flash_html(headline: str) -> str:
+    """A wire flash as news sites publish it: the headline in page furniture, no article body."""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{headline} | Ledger Wire</title>'
+            f'<meta property="og:title" content="{headline}"><meta property="og:site_name" content="Ledger Wire">'
+            f'<meta property="article:published_time" content="2026-11-20T08:00:00Z"></head><body>'
+            f'<a class="skip-link" href="#main">Skip to content</a><header><a href="/">Ledger Wire</a></header>'
+            f'<main id="main"><article><h1>{headline}</h1><div class="byline">By Wire Desk</div>'
+            f'<div class="share"><span>Share</span> <a href="https://share.example.com/x">LinkedIn</a> '
+            f'<a href="mailto:?x">Email</a> <button>Copy link</button></div><div class="article-body"></div>'
+            f"</article></main><footer><p>Ledger Wire</p></footer></body></html>")
 
 
 class StressFaultServer:
     """Serves `plan` (see make_plan) plus the fixed fault routes; counts what it was asked."""
 
-    def __init__(self, plan: list[PlannedUrl] | None = None, *, host: str = "127.0.0.1", feed_size: int = 500,
-                 slow_seconds: float = 4.0, oversize_bytes: int = 2 * 1024 * 1024):
+    def __init__(self, plan: list[PlannedUrl] | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 feed_size: int = 500, slow_seconds: float = 4.0, oversize_bytes: int = 2 * 1024 * 1024):
         self.plan = plan or []
         self.feed_size = feed_size
         self.slow_seconds = slow_seconds
@@ -145,7 +171,7 @@ class StressFaultServer:
         self._oversize = b"<html><body><p>" + b"x" * oversize_bytes + b"</p></body></html>"
         self._bomb = gzip.compress(b"\0" * (50 * 1024 * 1024), compresslevel=9)
         handler = _make_handler(self)
-        self.httpd = _QuietServer((host, 0), handler)
+        self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.httpd.request_queue_size = 128
         self.port = self.httpd.server_address[1]
@@ -241,6 +267,16 @@ class StressFaultServer:
             return 200, {"Content-Type": "application/rss+xml"}, BILLION_LAUGHS, None
         if parts.path == "/xxe.xml":
             return 200, {"Content-Type": "application/rss+xml"}, EXTERNAL_ENTITY, None
+        if head == "stray-byte":
+            page = article_html(STRAY_BYTE_TITLE, [f"{ACCENTED} {n}."] + article_text(n, 3))
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode("utf-8").replace(
+                b"<footer>", b"<footer>\xff"), None
+        if head == "flash":
+            return 200, html, flash_html(f"{FLASH_HEADLINE} {n}").encode(), None
+        if parts.path == "/entities-late.xml":
+            return 200, {"Content-Type": "application/rss+xml"}, LATE_ENTITIES, None
+        if parts.path == "/dtd-sitemap.xml":
+            return 200, {"Content-Type": "application/xml"}, DTD_SITEMAP, None
         if parts.path == "/redirect":
             target = parse_qs(parts.query).get("to", [""])[0]
             return 302, {"Location": target}, b"", None

@@ -18,6 +18,7 @@ class FamilyResult:
     figures: dict = field(default_factory=dict)     # measured numbers (p95, seconds, counts)
     seconds: float = 0.0
     names: list[str] = field(default_factory=list)      # every case tried, in order
+    skipped: list[str] = field(default_factory=list)    # cases that could not run here, with why
 
     def case(self, name: str, ok: bool, detail: str = "") -> bool:
         self.tried += 1
@@ -27,6 +28,19 @@ class FamilyResult:
         else:
             self.failures.append(f"{name}: {detail}" if detail else name)
         return ok
+
+    def skip(self, name: str, reason: str) -> None:
+        """A case that cannot run on this machine or checkout: reported, not counted as tried."""
+        self.skipped.append(f"{name}: {reason}")
+
+    def attempt(self, name: str, check) -> bool:
+        """A case whose check may raise: `check()` returns (ok, detail); an exception fails this
+        case with its name and message instead of ending the family."""
+        try:
+            ok, detail = check()
+        except Exception as exc:  # the case failed; the family goes on
+            return self.case(name, False, f"{type(exc).__name__}: {exc}")
+        return self.case(name, ok, detail)
 
     @property
     def ok(self) -> bool:

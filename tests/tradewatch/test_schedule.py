@@ -13,6 +13,7 @@ from tradewatch.cli import main
 
 def test_cron_line(tmp_path):
     config = tmp_path / "tw.toml"
+    config.write_text('db = "kb.db"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["schedule", "--print", "cron", "--config", str(config), "--at", "05:40",
                                        "--workdir", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -26,6 +27,7 @@ def test_cron_line(tmp_path):
 
 
 def test_systemd_units(tmp_path):
+    (tmp_path / "tradewatch.toml").write_text("", encoding="utf-8")     # the job's config, found in its workdir
     result = CliRunner().invoke(main, ["schedule", "--print", "systemd", "--workdir", str(tmp_path),
                                        "--db", str(tmp_path / "kb.db"), "--user", "tw"])
     assert result.exit_code == 0, result.output
@@ -42,7 +44,7 @@ def test_systemd_units(tmp_path):
     assert units["service"]["Service"]["User"] == "tw"
     assert units["service"]["Service"]["SuccessExitStatus"] == "75"
     exec_start = shlex.split(units["service"]["Service"]["ExecStart"])
-    assert exec_start[1:] == ["daily", "--db", str(tmp_path / "kb.db")]
+    assert exec_start[1:] == ["daily", "--config", str(tmp_path / "tradewatch.toml"), "--db", str(tmp_path / "kb.db")]
     assert units["timer"]["Timer"]["Persistent"] == "true"
     assert units["timer"]["Timer"]["OnCalendar"] == "*-*-* 06:15:00"
     assert units["timer"]["Install"]["WantedBy"] == "timers.target"
@@ -55,3 +57,16 @@ def test_systemd_units(tmp_path):
 def test_bad_time_is_a_usage_error():
     result = CliRunner().invoke(main, ["schedule", "--print", "cron", "--at", "25:99"])
     assert result.exit_code == 2 and "HH:MM" in result.output
+
+
+def test_a_schedule_without_any_config_is_refused(tmp_path):
+    """The job would run with no sources and say so only under --quiet's radar: refused (exit 2)."""
+    result = CliRunner().invoke(main, ["schedule", "--print", "cron", "--workdir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "tradewatch.toml" in result.output and str(tmp_path) in result.output
+
+
+def test_a_schedule_with_a_broken_config_is_refused_now(tmp_path):
+    (tmp_path / "tradewatch.toml").write_text('[crawl]\nmax_page_bytes = "lots"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["schedule", "--print", "cron", "--workdir", str(tmp_path)])
+    assert result.exit_code == 2 and "max_page_bytes" in result.output and '"lots"' in result.output

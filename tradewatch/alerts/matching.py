@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from tradewatch.alerts.model import ArticleView, Event, Figure
 from core import hs
-from core.config import ConfigError, FigureRule, Watchlist
+from core.config import PAIR_ARROW, ConfigError, FigureRule, Watchlist
 from extract.companies.names import name_key
 
 from tradewatch.alerts.wording import country_code
@@ -35,7 +35,6 @@ class CountryCriterion:
         return self.role in ("any", "target") and self.code in event.targets
 
 
-PAIR_ARROW = re.compile(r"\s*(?:->|→|>)\s*")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,10 @@ from tradewatch.extraction import extract_pending
 @click.option("--no-extract", is_flag=True, help="Do not run extraction over the new articles afterwards.")
 @click.option("--json", "as_json", is_flag=True, help="Print the crawl counts as JSON.")
 def crawl_command(config_path, source_names, urls, db_path, allow_private, scheduler, no_extract, as_json) -> None:
-    """Crawl feeds, sitemaps and sites politely; store new, deduplicated articles."""
+    """Crawl feeds, sitemaps and sites politely; store new, deduplicated articles.
+
+    Exit codes: 0 done (failed pages are listed and in the run log), 1 every start URL failed
+    or was refused (reasons on stderr; the run is recorded as failed), 2 bad config or options."""
     config = resolve_config(config_path, db_path)
     if not config.sources and not urls:
         raise click.UsageError("no sources configured: pass --config FILE or --url URL")
@@ -40,6 +43,15 @@ def crawl_command(config_path, source_names, urls, db_path, allow_private, sched
         sys.exit(2)
     except CrawlError as exc:
         click.echo(f"tradewatch crawl: {exc}", err=True)
+        sys.exit(1)
+    if stats["all_failed"]:
+        # Nothing answered: say why on stderr and exit 1 (the run is recorded as failed).
+        if as_json:
+            click.echo(json.dumps({**stats, "extracted": None}, indent=2))
+        click.echo(f"tradewatch crawl: every start URL failed ({stats['start_urls']}); run {stats['run_id']} "
+                   "recorded as failed; check the URLs against the reasons:", err=True)
+        for failure in stats["failure_list"][:20]:
+            click.echo(f"  {failure['url']} — {failure['reason']}", err=True)
         sys.exit(1)
     extracted = None if no_extract else _extract_pending(config.db)
     if as_json:

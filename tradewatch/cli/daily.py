@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import click
 
-from core.config import DEFAULT_DB, ConfigError
+from core.config import DEFAULT_CONFIG_FILE, DEFAULT_DB, ConfigError, default_config_path
 from core.store import KnowledgeBaseError
 from extract import ModelNotAvailable
 from tradewatch import schedule
@@ -32,6 +33,11 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
         raise click.UsageError("--quiet and --verbose exclude each other")
     config = resolve_config(config_path, db_path)
     reporter = Reporter(sys.stderr, quiet=quiet, verbose=verbose)
+    if not demo and config_path is None and default_config_path() is None:
+        # No config file at all (a job started in the wrong directory): a warning, which --quiet
+        # (cron) still prints. A config without sources is a choice and stays quiet.
+        reporter.warning(f"no config: no --config given and no {DEFAULT_CONFIG_FILE} in {Path.cwd()}; "
+                         "nothing is crawled (pass --config FILE, or run where tradewatch.toml is)")
     # SIGTERM (systemd stop, kill) unwinds like Ctrl-C: the run row says "interrupted", the lock is freed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
@@ -64,14 +70,23 @@ def daily_command(config_path, db_path, demo, quiet, verbose, no_mail) -> None:
               help="Directory the job runs in (relative paths in the config resolve from here).")
 @click.option("--user", default=None, help="systemd only: run as this user.")
 def schedule_command(kind, config_path, db_path, at, workdir, user) -> None:
-    """Print a ready schedule for `tradewatch daily`; install it with crontab -e or systemctl."""
+    """Print a ready schedule for `tradewatch daily`; install it with crontab -e or systemctl.
+
+    The job gets the config named by --config, else the tradewatch.toml of --workdir; with
+    neither there is nothing for it to crawl, so no schedule is printed (exit 2)."""
+    config_path = config_path or default_config_path(workdir)
     try:
         if kind == "cron":
-            click.echo(schedule.cron_line(workdir=workdir, at=at, config=config_path, db=db_path))
+            text = schedule.cron_line(workdir=workdir, at=at, config=config_path, db=db_path) + "\n"
         else:
-            units = schedule.systemd_units(workdir=workdir, at=at, config=config_path, db=db_path, user=user)
-            click.echo(schedule.systemd_text(units), nl=False)
+            text = schedule.systemd_text(schedule.systemd_units(workdir=workdir, at=at, config=config_path,
+                                                                db=db_path, user=user))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-
-
+    if config_path is None:
+        click.echo(f"tradewatch schedule: the job would run without a config: no --config given and no "
+                   f"{DEFAULT_CONFIG_FILE} in {Path(workdir).resolve()}; create one there (copy "
+                   "tradewatch.example.toml) or pass --config FILE", err=True)
+        sys.exit(EXIT_CONFIG)
+    resolve_config(str(config_path), db_path)        # a broken config is refused now, not at 06:15
+    click.echo(text, nl=False)

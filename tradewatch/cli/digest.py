@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 
 from core.config import ConfigError
-from core.store import KnowledgeBase
 from tradewatch.alerts import ALL, build_digest, record, render_html, render_markdown, state
 from tradewatch.alerts.formats import FORMATS
 from tradewatch.alerts.mail import MailError, build_message, send_message
-from tradewatch.cli.options import config_option, db_option, resolve_config
+from tradewatch.cli.options import config_option, db_option, open_knowledge_base, resolve_config
 
 
 def _since(value: str | None) -> str | None:
@@ -54,7 +53,7 @@ def digest_command(db_path, config_path, watchlist_name, since, fmt, send, peek)
     if not Path(config.db).exists():
         click.echo(f"tradewatch digest: no knowledge base at {config.db}; run `tradewatch daily` first", err=True)
         sys.exit(2)
-    with KnowledgeBase(config.db) as kb:
+    with open_knowledge_base(Path(config.db)) as kb:
         try:
             digest = build_digest(kb.db, watchlist, since=since, datasette_url=config.datasette_url,
                                   db_name=Path(config.db).stem)

@@ -7,7 +7,7 @@ import click
 
 from pathlib import Path
 
-from core.config import DEFAULT_DB, Config, ConfigError, load_config
+from core.config import DEFAULT_CONFIG_FILE, DEFAULT_DB, Config, ConfigError, default_config_path, load_config
 from core.store import KnowledgeBase, KnowledgeBaseError
 
 db_option = click.option(
@@ -16,14 +16,16 @@ db_option = click.option(
 )
 config_option = click.option(
     "--config", "config_path", default=None, metavar="FILE", type=click.Path(dir_okay=False),
-    help="TOML config (see tradewatch.example.toml); defaults apply without one.",
+    help=f"TOML config (see tradewatch.example.toml). Default: ./{DEFAULT_CONFIG_FILE} when the working "
+         "directory has one, else the built-in defaults (no sources).",
 )
 
 
 def resolve_config(config_path: str | None, db_path: str | None = None) -> Config:
-    """Load the config or exit with its one-line error; --db overrides the config's db."""
+    """Load the config (--config, else ./tradewatch.toml if present) or exit with its one-line
+    error (code 2); --db overrides the config's db."""
     try:
-        config = load_config(config_path)
+        config = load_config(config_path or default_config_path())
     except ConfigError as exc:
         click.echo(f"tradewatch: {exc}", err=True)
         sys.exit(2)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,7 +26,12 @@ def serve_command(db_path: str | None, config_path: str | None, port: int, host:
     when TRADEWATCH_ANALYST_PASSWORD_HASH holds a hash from `datasette hash-password`."""
     config = resolve_config(config_path, db_path)
     path = Path(config.db)
-    open_knowledge_base(path).close()  # creates an empty knowledge base or upgrades an old one, so every page works
+    if not path.is_file():           # a mistyped --db would otherwise be created empty and served
+        what = "is a directory, not" if path.is_dir() else "does not exist; there is no"
+        click.echo(f"tradewatch serve: {path} {what} a knowledge base; check the --db path, or create one "
+                   "with `tradewatch daily` (or `tradewatch daily --demo`)", err=True)
+        sys.exit(2)
+    open_knowledge_base(path).close()  # upgrades an old knowledge base, so every page works
     with tempfile.TemporaryDirectory(prefix="tradewatch-serve-") as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(load_metadata(path.stem)), encoding="utf-8")
