@@ -1,4 +1,4 @@
-"""A linear model over named features, saved as plain data (JSON + a NumPy array).
+"""A linear model over named features, saved as plain data (JSON + compressed NumPy arrays).
 
 The extractor's learned steps (event types per sentence, actors, statuses, targets, whether a
 candidate name is a business) are logistic regressions fitted by `make train`
@@ -51,21 +51,28 @@ class LinearModel:
         return dict(zip(self.labels, self.predict([features])[0].tolist()))
 
     # --- plain-data round trip ------------------------------------------------------------
+    # Features whose every weight is below this change no score measurably; they are not saved.
+    NEGLIGIBLE = 1e-4
+
     def to_disk(self, path: Path) -> None:
+        """model.json (labels, kind, meta) and weights.npz (feature names, weights, bias; compressed)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         names = sorted(self.vocabulary, key=self.vocabulary.get)
+        weights = self.weights[[self.vocabulary[n] for n in names]] if names else self.weights
+        keep = numpy.abs(weights).max(axis=1) >= self.NEGLIGIBLE if len(names) else numpy.zeros(0, dtype=bool)
         (path / "model.json").write_text(json.dumps(
-            {"labels": self.labels, "kind": self.kind, "features": names, "meta": self.meta},
-            ensure_ascii=False, indent=0), encoding="utf-8")
-        numpy.savez_compressed(path / "weights.npz", weights=self.weights.astype(numpy.float32),
-                               bias=self.bias.astype(numpy.float32))
+            {"labels": self.labels, "kind": self.kind, "meta": self.meta}, ensure_ascii=False, indent=1),
+            encoding="utf-8")
+        numpy.savez_compressed(path / "weights.npz", features=numpy.array([n for n, k in zip(names, keep) if k]),
+                               weights=weights[keep].astype(numpy.float32), bias=self.bias.astype(numpy.float32))
 
     @classmethod
     def from_disk(cls, path: Path) -> "LinearModel":
         path = Path(path)
         spec = json.loads((path / "model.json").read_text(encoding="utf-8"))
         arrays = numpy.load(path / "weights.npz")
-        return cls(labels=spec["labels"], vocabulary={n: i for i, n in enumerate(spec["features"])},
-                   weights=arrays["weights"].astype(numpy.float64), bias=arrays["bias"].astype(numpy.float64),
-                   kind=spec["kind"], meta=spec.get("meta", {}))
+        names = arrays["features"].tolist()
+        return cls(labels=spec["labels"], vocabulary={n: i for i, n in enumerate(names)},
+                   weights=arrays["weights"].astype(numpy.float64).reshape(len(names), len(spec["labels"])),
+                   bias=arrays["bias"].astype(numpy.float64), kind=spec["kind"], meta=spec.get("meta", {}))

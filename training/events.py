@@ -70,8 +70,19 @@ def article_examples(items: list[Annotated], docs: list) -> list[ArticleExample]
 # --- fitting ------------------------------------------------------------------------------------
 
 
+# A feature seen in a single training row is noise more often than knowledge (and it would only
+# make the saved model bigger): fitting keeps features seen at least this often.
+MIN_ROWS_PER_FEATURE = 2
+
+
+def frequent_features(rows: list[dict], min_rows: int = MIN_ROWS_PER_FEATURE) -> list[dict]:
+    seen = Counter(name for row in rows for name in row)
+    return [{name: value for name, value in row.items() if seen[name] >= min_rows} for row in rows]
+
+
 def _fit(rows: list[dict], labels: list, *, kind: str, classes: list[str], c: float, seed: int,
          balanced: bool = False) -> LinearModel:
+    rows = frequent_features(rows)
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform(rows).tocsr()
     x.indices, x.indptr = x.indices.astype(numpy.int32), x.indptr.astype(numpy.int32)   # liblinear wants 32-bit
@@ -138,6 +149,7 @@ def actor_rows(examples: list[ArticleExample], stated_only: bool = False):
 def _fit_ranking(rows: list[dict], labels: list[int], groups: list, *, c: float, seed: int) -> LinearModel:
     """Pairwise ranking: within each group, the gold candidate's features minus another's → 1
     (and the reverse → 0); scores then compare candidates of one window with each other."""
+    rows = frequent_features(rows)
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform(rows).tocsr()
     members: dict = defaultdict(list)
