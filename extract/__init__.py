@@ -12,7 +12,7 @@ import importlib.util
 from pathlib import Path
 
 # Bumped whenever extraction output can change: stored articles are re-extracted on the next run.
-EXTRACTOR_VERSION = "0.1.1"
+EXTRACTOR_VERSION = "0.2.0"   # 0.2: the parser back on and learned event and company steps
 
 
 class ModelNotAvailable(RuntimeError):

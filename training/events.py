@@ -73,11 +73,17 @@ def article_examples(items: list[Annotated], docs: list) -> list[ArticleExample]
 # A feature seen in a single training row is noise more often than knowledge (and it would only
 # make the saved model bigger): fitting keeps features seen at least this often.
 MIN_ROWS_PER_FEATURE = 2
+# Word bigrams ("b=…") are most of the vocabulary and the sparsest part of it; they must recur more.
+MIN_ROWS_PER_BIGRAM = 3
 
 
-def frequent_features(rows: list[dict], min_rows: int = MIN_ROWS_PER_FEATURE) -> list[dict]:
+def frequent_features(rows: list[dict], min_rows: int | None = None, min_bigram_rows: int | None = None) -> list[dict]:
+    min_rows = MIN_ROWS_PER_FEATURE if min_rows is None else min_rows
+    min_bigram_rows = MIN_ROWS_PER_BIGRAM if min_bigram_rows is None else min_bigram_rows
     seen = Counter(name for row in rows for name in row)
-    return [{name: value for name, value in row.items() if seen[name] >= min_rows} for row in rows]
+    keep = {name for name, count in seen.items()
+            if count >= (min_bigram_rows if name.startswith("b=") else min_rows)}
+    return [{name: value for name, value in row.items() if name in keep} for row in rows]
 
 
 def _fit(rows: list[dict], labels: list, *, kind: str, classes: list[str], c: float, seed: int,

@@ -16,7 +16,7 @@ from core import countries
 
 Features = dict[str, float]
 # The template of a vote's reason: "after 'Ministry of'" → "after", "'bank' in name" → "in name".
-_QUOTED = re.compile(r"'[^']*'|\S+ of \S+$")
+_QUOTED = re.compile(r"'[^']*'|(?<!\S)\S+ of \S+$")   # lookbehind: linear on long tokens
 
 
 def reason_template(why: str) -> str:

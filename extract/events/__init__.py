@@ -1,8 +1,8 @@
 """Trade-policy events: type, actor, targets, status, product and evidence (`trade_events`).
 
 Modules: component (the factories), windows (an article as sentence windows), cues (measure and
-status patterns from data/), features (what the learned steps see), linear (the models as plain
-data), inference (windows → events), hs (products → HS chapters, from core.hs).
+status patterns from data/), features (what the learned steps see), inference (windows → events
+with the models of extract.linear), hs (products → HS chapters, from core.hs).
 The weights live in model/ and are rebuilt by `make train` from the annotated corpus.
 """
 from extract.events import cues, hs  # noqa: F401

@@ -37,3 +37,16 @@ def test_round_trip_keeps_every_score_and_drops_only_negligible_features(tmp_pat
     assert loaded.predict(rows) == pytest.approx(model.predict(rows), abs=1e-5)
     assert "w=rare" not in loaded.vocabulary and set(loaded.vocabulary) == {"w=duty", "w=embargo"}
     assert (loaded.labels, loaded.kind, loaded.meta) == (model.labels, model.kind, {"threshold": 0.4})
+
+
+def test_saved_weights_move_no_probability_by_more_than_a_thousandth(tmp_path):
+    """Weights are stored as float16; on a model of realistic size the probabilities barely move."""
+    rng = numpy.random.default_rng(3)
+    names = [f"w=name{i}" for i in range(500)] + ["b=café_€", "role=nsubj|tariff"]
+    model = LinearModel(labels=["a", "b", "c"], vocabulary={n: i for i, n in enumerate(names)},
+                        weights=rng.normal(0, 1.5, (len(names), 3)), bias=rng.normal(0, 1, 3))
+    model.to_disk(tmp_path / "m")
+    loaded = LinearModel.from_disk(tmp_path / "m")
+    assert set(loaded.vocabulary) == set(names)
+    rows = [{n: 1.0 for n in rng.choice(names, 12, replace=False)} for _ in range(200)]
+    assert numpy.abs(loaded.predict(rows) - model.predict(rows)).max() < 1e-3

@@ -89,6 +89,10 @@ def run(workdir: Path) -> FamilyResult:
     if loads is not True:
         result.skip("extract (real pipeline)", f"the extraction pipeline does not load here: {loads}")
     else:
+        # Only the stand-in raises on "EXPLODE"; the real pipeline reads it as an ordinary text.
+        keep = [i for i, (ident, _) in enumerate(expected) if ident != "t-explodes"]
+        lines = [line for line in lines if b"t-explodes" not in line]
+        expected = [expected[i] for i in keep]
         out, err, code = _command(["extract", "--jsonl"], lines, workdir / "extract.jsonl")
         reference, _, _ = _command(["extract", "--jsonl"], good_only, workdir / "extract-good.jsonl")
         _check(result, "extract (real pipeline)", out, err, code, expected, reference)

@@ -34,7 +34,7 @@ def test_a_batch_with_bad_lines_exits_0_with_one_line_per_input_line(result, lab
 def test_every_bad_line_gets_an_error_record_and_good_lines_are_intact(result, label):
     _ran(result, label)
     errors = [n for n in result.names if n.startswith(label) and "error record" in n]
-    assert len(errors) >= 4 and result.failing(f"{label}: not UTF-8") == []
+    assert len(errors) >= 3 and result.failing(f"{label}: not UTF-8") == []   # 4 with the stand-in's raise
     assert [f for f in result.failures if f.startswith(label) and "error record" in f] == []
     assert result.failing(f"{label}: good lines come out") == []
     assert result.lost == 0
