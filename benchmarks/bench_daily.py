@@ -129,9 +129,10 @@ def baseline(site: DemoSite, db: Path, model: str) -> dict:
     conn = sqlite3.connect(db)
     texts = [f"{t}\n\n{x}" for t, x in conn.execute("SELECT title, text FROM articles")]
     conn.close()
-    nlp = spacy.load(model, exclude=["parser"])
-    if "senter" in nlp.disabled:
-        nlp.enable_pipe("senter")
+    from extract.nlp import DEFAULT_MODEL
+
+    # The same built-in pipes the extractor runs (parser on, senter off), without its components.
+    nlp = spacy.load(model or DEFAULT_MODEL, exclude=["senter"])
     started = time.perf_counter()
     for _ in nlp.pipe(texts, batch_size=32, n_process=2 if len(texts) >= 200 else 1):
         pass
