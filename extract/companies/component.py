@@ -24,18 +24,18 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extract.companies.context_evidence import context_votes
 from extract.companies.evidence import (
     COMPANY,
     acronym_after,
     acronym_definition_votes,
-    context_votes,
     default_votes,
     find_candidates,
-    name_votes,
 )
 from extract.companies.features import group_features
 from extract.companies.grouping import company_record, group_candidates, group_verdict
 from extract.companies.knowledge import DEFAULT_PATHS, CompanyKnowledge, resolve_path
+from extract.companies.name_evidence import name_votes
 from extract.linear import LinearModel
 
 if not Doc.has_extension("companies"):

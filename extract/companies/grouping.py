@@ -110,7 +110,17 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
         if len(targets) == 1:
             uf.union(root, targets.pop())
 
-    # surname forms: "Lacroix" / "Christian Lacroix"
+    _union_surnames(forms, by_last_word, index, uf, known, common_words)
+    _union_near_spellings(forms, keys, index, uf)
+
+    out: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        out.setdefault(uf.find(index[c.text]), []).append(c)
+    return list(out.values())
+
+
+def _union_surnames(forms, by_last_word, index, uf: _UnionFind, known: CompanyKnowledge, common_words) -> None:
+    """Surname forms: "Lacroix" / "Christian Lacroix"."""
     for form in forms:
         word = form.lower()
         if " " in form or common_words(word) or word in known.company_words or word in known.all_suffixes:
@@ -120,7 +130,9 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
         if len(hits) == 1:
             uf.union(index[form], hits.pop())
 
-    # near-identical spellings ("Yuganskneftegas" / "Yuganksneftegas"), compared in one C pass
+
+def _union_near_spellings(forms, keys, index, uf: _UnionFind) -> None:
+    """Near-identical spellings ("Yuganskneftegas" / "Yuganksneftegas"), compared in one C pass."""
     long_forms = [f for f in forms if len(keys[f]) >= FUZZY_MIN_LENGTH][:MAX_FUZZY_FORMS]
     if len(long_forms) > 1:
         long_keys = [keys[f] for f in long_forms]
@@ -129,11 +141,6 @@ def group_candidates(candidates: list[Candidate], known: CompanyKnowledge, commo
         for a_pos, b_pos in zip(*np.nonzero(scores)):
             if a_pos < b_pos:
                 uf.union(index[long_forms[a_pos]], index[long_forms[b_pos]])
-
-    out: dict[int, list[Candidate]] = {}
-    for c in candidates:
-        out.setdefault(uf.find(index[c.text]), []).append(c)
-    return list(out.values())
 
 
 def _introduced_first(roots: set[int], members: list[int], forms: list[str], uf: _UnionFind,

@@ -70,7 +70,10 @@ def test_two_processes_fetch_every_url_exactly_once(server, tmp_path, redis_url)
     db_path = tmp_path / "kb.db"
     KnowledgeBase(db_path).close()
     config = Config(sources=[Source(name="wire", kind="feed", urls=[feed])])
-    settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "TRADEWATCH_REDIS_IDLE_CLOSE": 3.0}
+    # Pages wait at the gate until the second process has started (seconds on a busy machine): with
+    # the fast 2 s timeout the first process would time out and retry them, fetching each twice.
+    settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "TRADEWATCH_REDIS_IDLE_CLOSE": 3.0,
+                "DOWNLOAD_TIMEOUT": 90}
     results, errors = [], []
 
     def worker():
