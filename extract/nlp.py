@@ -9,7 +9,7 @@ import spacy
 from spacy.language import Language
 
 # Importing registers the factories.
-from extract import companies as _companies  # noqa: F401
+from extract.companies import component as _companies
 from extract import events as _events  # noqa: F401
 from extract import figures as _figures  # noqa: F401
 from extract import ModelNotAvailable, ensure_model_available  # noqa: F401 (re-exported)

@@ -4,11 +4,12 @@
                company rows with it (`KnowledgeBase.use_company_naming(NAMING)`)
     name_key   the comparison key of one name ("Toyota Motor Corp" → "toyota motor")
 
-Modules: component (factories), evidence and grouping (candidates and their votes), knowledge
-(data/: suffixes, cues, known organisations), names (the resolver across articles).
+Modules: component (factories), evidence, name_evidence, context_evidence and grouping (candidates
+and their votes), knowledge (data/: suffixes, cues, known organisations), names (the resolver
+across articles).
 """
-from extract.companies import evidence, grouping, knowledge  # noqa: F401
-from extract.companies.component import RULER_NAME, add_to_pipeline
 from extract.companies.names import NAMING, name_key
 
-__all__ = ["NAMING", "RULER_NAME", "add_to_pipeline", "name_key"]
+# Only the naming rules here: the store and alerts need them, and importing the spaCy components
+# (extract.companies.component) would cost every command-line start seconds.
+__all__ = ["NAMING", "name_key"]

@@ -382,7 +382,7 @@ def acronym_after(span: Span) -> str | None:
 def default_votes(candidate: Candidate, known: CompanyKnowledge, common_words, person_words: set[str],
                   lower_words: set[str]) -> None:
     """What the model's label says, once junk it often labels ORG is set aside."""
-    span, text = candidate.span, candidate.text
+    span = candidate.span
     words = _words(span)
     if candidate.label != "ORG" or not words:
         return

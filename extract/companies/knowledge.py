@@ -97,7 +97,6 @@ class CompanyKnowledge:
     ) -> "CompanyKnowledge":
         legal = read_word_list(legal_suffixes_path)
         group = read_word_list(group_suffixes_path)
-        all_suffixes = legal | group
         with open(resolve_path(organisations_path), "rb") as handle:
             organisations = tomllib.load(handle)
         with open(resolve_path(cues_path), "rb") as handle:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-from extract import companies
+import extract.companies as companies_package
+from extract.companies.component import RULER_NAME
 from extract import ModelNotAvailable
 from extract.companies.knowledge import CompanyKnowledge
 from extract.nlp import load_pipeline
@@ -105,7 +106,7 @@ def test_ruler_fixes_model_weaknesses(nlp):
     assert labels.get("SK Hynix") == "ORG"
     assert labels.get("NAND") == "PRODUCT"
     assert labels.get("Ministry of trade, industry and energy") == "ORG"
-    assert nlp.pipe_names.index(companies.RULER_NAME) < nlp.pipe_names.index("ner")
+    assert nlp.pipe_names.index(RULER_NAME) < nlp.pipe_names.index("ner")
 
 
 def test_empty_and_companyless_texts(nlp):
@@ -120,7 +121,7 @@ def test_headline_capitals_are_not_companies(nlp):
 
 def test_lexicons_come_from_config(tmp_path):
     """A name added to the organisations file is set aside: the knowledge is data, not code."""
-    base = Path(companies.__file__).parent / "data" / "organisations.toml"
+    base = Path(companies_package.__file__).parent / "data" / "organisations.toml"
     custom = tmp_path / "organisations.toml"
     custom.write_text(base.read_text(encoding="utf-8") + '\n[invented]\nnames = ["Quorvex Holdings"]\n',
                       encoding="utf-8")

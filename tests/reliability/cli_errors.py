@@ -5,10 +5,12 @@ an existing file untouched). Runs the installed `tradewatch` command in a subpro
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,8 +85,11 @@ def run_cases(result: FamilyResult, cases: list[Case], workdir: Path, *, env: di
               prepare=None) -> None:
     """Each case: the real `tradewatch` command in a subprocess, checked for its exit code, one
     clear stderr line naming the problem and the fix, no traceback, nothing written.
-    `prepare(case, folder)` may set up a case's folder and return a clean-up callable."""
-    for case in cases:
+    `prepare(case, folder)` may set up a case's folder and return a clean-up callable.
+    Cases run side by side (each in its own folder; a command's start-up is mostly imports) and
+    are reported in their order."""
+    def one(case: Case) -> FamilyResult:
+        own = FamilyResult(result.family)
         cleanup = None
         try:
             cdir = workdir / re.sub(r"\W+", "-", case.name)
@@ -92,12 +97,21 @@ def run_cases(result: FamilyResult, cases: list[Case], workdir: Path, *, env: di
             for p in sorted(cdir.rglob("*"), reverse=True):
                 p.unlink() if p.is_file() else p.rmdir()
             cleanup = _prepare(case, cdir, prepare)
-            _run_case(result, case, cdir, env)
+            _run_case(own, case, cdir, env)
         except Exception as exc:  # a case that cannot even be set up fails alone
-            result.case(case.name, False, f"{type(exc).__name__}: {exc}")
+            own.case(case.name, False, f"{type(exc).__name__}: {exc}")
         finally:
             if cleanup:
                 cleanup()
+        return own
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for own in pool.map(one, cases):
+            result.tried += own.tried
+            result.passed += own.passed
+            result.lost += own.lost
+            result.names.extend(own.names)
+            result.failures.extend(own.failures)
 
 
 def _prepare(case: Case, cdir: Path, prepare):

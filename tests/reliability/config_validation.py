@@ -7,9 +7,11 @@ The real `tradewatch` command runs in a subprocess (cli_errors.run_cases).
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.reliability.cli_errors import GOOD_SOURCE, Case, run_cases
@@ -117,8 +119,12 @@ def _quiet_daily_without_any_config(result: FamilyResult, folder: Path) -> None:
 
 
 def _help_names_the_default(result: FamilyResult) -> None:
-    for command in CONFIG_COMMANDS:
-        proc = subprocess.run([_exe(), command, "--help"], capture_output=True, text=True, timeout=60)
+    def help_of(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run([_exe(), command, "--help"], capture_output=True, text=True, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        helps = list(pool.map(help_of, CONFIG_COMMANDS))
+    for command, proc in zip(CONFIG_COMMANDS, helps):
         text = " ".join(proc.stdout.split())
         result.case(f"{command} --help names ./tradewatch.toml as the default",
                     proc.returncode == 0 and "tradewatch.toml" in text and "--config" in text,

@@ -18,7 +18,7 @@ import pytest
 
 from core.store import KnowledgeBase
 from extract.companies import NAMING
-from tests.tradewatch.test_browser import CHROMEDRIVER, CHROMIUM, _free_port, _wait_until_up
+from tests.tradewatch.browser_support import CHROMEDRIVER, CHROMIUM, free_port, headless_chromium, stop, wait_until_up
 from tradewatch.extraction import reextract
 
 pytestmark = [
@@ -66,7 +66,7 @@ def site(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("workbench") / "tradewatch.db"
     ids = build_questions(db)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TRADEWATCH_ANALYST_PASSWORD_HASH": hash_password(PASSWORD),
            "DATASETTE_SECRET": "tests-only-secret"}
     process = subprocess.Popen(
@@ -76,34 +76,16 @@ def site(tmp_path_factory):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{base}/-/versions.json", process)
+        wait_until_up(f"{base}/-/versions.json", process)
         yield {"base": base, "db": db, "ids": ids}
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1400,1600"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=os.devnull), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), width=1400) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")

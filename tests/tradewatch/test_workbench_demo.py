@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from tests.tradewatch.test_browser import _free_port, _wait_until_up
+from tests.tradewatch.browser_support import free_port, stop, wait_until_up
 from tests.tradewatch.test_workbench_browser import (  # noqa: F401  (fixtures)
     CHROMEDRIVER, CHROMIUM, PASSWORD, _login, _submit, browser, by, column, shots, snap, wait_for)
 
@@ -36,17 +36,16 @@ def demo(tmp_path_factory):
     done = subprocess.run([*TRADEWATCH, "daily", "--demo", "--db", str(work / "tradewatch.db")], cwd=work,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TRADEWATCH_ANALYST_PASSWORD_HASH": hash_password(PASSWORD)}
     process = subprocess.Popen([*TRADEWATCH, "serve", "--db", str(work / "tradewatch.db"), "--port", str(port)],
                                cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{base}/-/versions.json", process)
+        wait_until_up(f"{base}/-/versions.json", process)
         yield {"base": base, "db": work / "tradewatch.db"}
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)
 
 
 def test_question_one_in_two_clicks(demo, browser, shots):

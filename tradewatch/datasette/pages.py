@@ -167,6 +167,30 @@ def changed_fields(shown: dict[str, str], submitted: dict[str, str]) -> dict[str
     return {k: (submitted.get(k) or "").strip() for k in shown if (submitted.get(k) or "").strip() != shown[k].strip()}
 
 
+async def _posted_review(datasette, request, db, shown: dict, what: str, review, item_id: str, reviewer: str,
+                         done_url: str):
+    """A review form's POST: (values to show again, error, status, redirect or None)."""
+    posted = await request.post_vars()
+    action = posted.get("action")
+    values = {k: posted.get(k, "") for k in shown}
+    sets = changed_fields(shown, values) if action == "correct" else {}
+    try:
+        if action == "correct" and not sets:
+            raise corrections.ReviewError(f"change at least one field, or confirm or reject the {what}")
+        if action not in ("confirm", "reject", "correct"):
+            raise corrections.ReviewError("choose confirm, reject or save corrections")
+
+        def write(conn):
+            return review(conn, item_id, confirm=action == "confirm", reject=action == "reject", sets=sets,
+                          reviewer=reviewer)
+
+        await db.execute_write_fn(write, block=True)
+    except corrections.ReviewError as exc:
+        return values, f"{exc}. Nothing was changed.", 400, None
+    datasette.add_message(request, f"Saved: {action} by {reviewer}.", datasette.INFO)
+    return values, None, 200, Response.redirect(done_url)
+
+
 async def review_event_page(datasette, request):
     name, db = _db(datasette, request)
     reviewer = _require_analyst(request)
@@ -177,26 +201,11 @@ async def review_event_page(datasette, request):
     shown, error, status = _event_form(event), None, 200
     values = dict(shown)
     if request.method == "POST":
-        posted = await request.post_vars()
-        action = posted.get("action")
-        values = {k: posted.get(k, "") for k in shown}
-        sets = changed_fields(shown, values) if action == "correct" else {}
-        try:
-            if action == "correct" and not sets:
-                raise corrections.ReviewError("change at least one field, or confirm or reject the measure")
-            if action not in ("confirm", "reject", "correct"):
-                raise corrections.ReviewError("choose confirm, reject or save corrections")
-
-            def write(conn):
-                return corrections.review_event(conn, event_id, confirm=action == "confirm",
-                                                reject=action == "reject", sets=sets, reviewer=reviewer)
-
-            await db.execute_write_fn(write, block=True)
-        except corrections.ReviewError as exc:
-            error, status = f"{exc}. Nothing was changed.", 400
-        else:
-            datasette.add_message(request, f"Saved: {action} by {reviewer}.", datasette.INFO)
-            return Response.redirect(measure_url(name, event_id))
+        values, error, status, redirect = await _posted_review(
+            datasette, request, db, shown, "measure", corrections.review_event, event_id, reviewer,
+            measure_url(name, event_id))
+        if redirect is not None:
+            return redirect
     context = {"db_name": name, "event": event, "values": values, "error": error,
                "types": vocabulary.EVENT_TYPES, "statuses": vocabulary.STATUSES,
                "measure_url": measure_url(name, event_id)}
@@ -214,26 +223,11 @@ async def review_company_page(datasette, request):
     shown = {"name": company["name"] or "", "country": company["country"] or ""}
     values, error, status = dict(shown), None, 200
     if request.method == "POST":
-        posted = await request.post_vars()
-        action = posted.get("action")
-        values = {k: posted.get(k, "") for k in shown}
-        sets = changed_fields(shown, values) if action == "correct" else {}
-        try:
-            if action == "correct" and not sets:
-                raise corrections.ReviewError("change at least one field, or confirm or reject the company")
-            if action not in ("confirm", "reject", "correct"):
-                raise corrections.ReviewError("choose confirm, reject or save corrections")
-
-            def write(conn):
-                return corrections.review_company(conn, company_id, confirm=action == "confirm",
-                                                  reject=action == "reject", sets=sets, reviewer=reviewer)
-
-            await db.execute_write_fn(write, block=True)
-        except corrections.ReviewError as exc:
-            error, status = f"{exc}. Nothing was changed.", 400
-        else:
-            datasette.add_message(request, f"Saved: {action} by {reviewer}.", datasette.INFO)
-            return Response.redirect(f"/{quote(name)}/companies/{quote(company_id, safe='')}")
+        values, error, status, redirect = await _posted_review(
+            datasette, request, db, shown, "company", corrections.review_company, company_id, reviewer,
+            f"/{quote(name)}/companies/{quote(company_id, safe='')}")
+        if redirect is not None:
+            return redirect
     context = {"db_name": name, "company": company, "values": values, "error": error}
     return Response.html(await datasette.render_template("tradewatch_review_company.html", context, request=request),
                          status=status)
