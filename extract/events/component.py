@@ -27,6 +27,7 @@ from extract.events.hs import HsLexicon
 from extract.linear import LinearModel
 from extract.events.windows import Window, build_windows
 from extract.lexicons import jurisdictions as _jurisdictions  # noqa: F401  (registers trade_jurisdictions)
+from extract.sentences import ents_near
 
 if not Doc.has_extension("events"):
     Doc.set_extension("events", default=None)
@@ -176,7 +177,7 @@ class TradeEvents:
 
     def _dates(self, doc: Doc, window: Window, status: str) -> tuple[str | None, str | None]:
         words = self.phrases["dates"]
-        dates = [e for e in window.span.ents if e.label_ == "DATE"]
+        dates = [e for e in ents_near(doc, window.start, window.end) if e.label_ == "DATE"]
         announced = effective = None
         for date in dates:
             previous = doc[date.start - 1].lower_ if date.start > window.start else ""

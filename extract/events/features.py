@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from extract.events.windows import Window
+from extract.sentences import ents_near
 
 Features = dict[str, float]
 MODALS = frozenset({"will", "would", "could", "may", "might", "should", "shall", "must", "can"})
@@ -59,7 +60,7 @@ def type_features(window: Window, previous: Window | None, following: Window | N
     for kind, n in kinds.items():
         features[f"place={kind}"] = 1.0
     features[f"places={_bucket(len(window.places))}"] = 1.0
-    labels = {e.label_ for e in window.span.ents}
+    labels = {e.label_ for e in ents_near(window.span.doc, window.start, window.end)}
     for label in labels & {"MONEY", "PERCENT", "QUANTITY", "ORG", "PERSON", "DATE", "LAW"}:
         features[f"ent={label}"] = 1.0
     if window.headline:

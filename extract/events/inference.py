@@ -17,6 +17,7 @@ import numpy
 from extract.events import features as F
 from extract.linear import LinearModel
 from extract.events.windows import Window
+from extract.sentences import ents_near
 
 # Windows below this type probability are not looked at further (work, not judgement: the pair
 # model decides what is kept, and it is trained on what passes this bar).
@@ -170,7 +171,8 @@ def count_features(group: list[Mention], event_type: str) -> F.Features:
     supporting sentences, cue words, goods and rates ("25% on steel and 10% on aluminium")."""
     windows = list(dict.fromkeys(m.window for m in group if m.joint >= 0.2))
     heads = {c[-1].lemma_.lower() for w in windows for c in w.cues if c.label_ == event_type}
-    rates = {" ".join(e.text.split()) for w in windows for e in w.span.ents if e.label_ in ("PERCENT", "MONEY")}
+    rates = {" ".join(e.text.split()) for w in windows for e in ents_near(w.span.doc, w.start, w.end)
+             if e.label_ in ("PERCENT", "MONEY")}
     nouns = {t.lemma_.lower() for w in windows for c in w.cues for t in w.span.doc[c.end:min(c.end + 4, w.end)]
              if t.pos_ == "NOUN"}
     return {f"type={event_type}": 1.0, f"windows={F._bucket(len(windows))}": 1.0,
