@@ -10,7 +10,9 @@ SHARED ?= ../shared
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv resolves and installs the pinned set in seconds; plain pip is the fallback.
-	($(BIN)/python -m pip install -q uv==0.13.8 && $(BIN)/uv pip install -q --python $(BIN)/python -e '.[test]') \
+	# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every command and
+	# crawl process would otherwise recompile spaCy, Scrapy & co. from source (≈ 9 s a start).
+	($(BIN)/python -m pip install -q uv==0.13.8 && $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[test]') \
 	  || $(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
@@ -48,7 +50,7 @@ stress: install system-deps
 
 # Rebuild every learned component from the annotated corpus (fixed seeds; reads ../shared by path).
 # The [train] extra (scikit-learn) is needed to fit, not to run, the learned steps.
-TRAIN_DEPS = $(BIN)/uv pip install -q --python $(BIN)/python -e '.[train]' 2>/dev/null || $(BIN)/python -m pip install -q -e '.[train]'
+TRAIN_DEPS = $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[train]' 2>/dev/null || $(BIN)/python -m pip install -q -e '.[train]'
 
 train: install
 	$(TRAIN_DEPS)

@@ -35,7 +35,7 @@ SCALE = {"crawl_urls": 10_000, "writes": 10_000, "kills": 20, "demo_scale": 60, 
 
 FAMILIES = {
     "crawl": lambda w: crawl_faults.run(SCALE["crawl_urls"], w, timeout=330),
-    "hostile": lambda w: hostile.run(SCALE["regex_bytes"], SCALE["pipeline_bytes"], timeout=240),
+    "hostile": lambda w: hostile.run(SCALE["regex_bytes"], SCALE["pipeline_bytes"], timeout=600),
     "ssrf": lambda w: ssrf.run(w, cli_checks=True),
     "concurrency": lambda w: concurrency.run(SCALE["writes"], w),
     "crash": lambda w: crash.run(SCALE["kills"], SCALE["demo_scale"], w, min_delay=2, max_delay=10,
