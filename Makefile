@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every command and
+# crawl process would otherwise recompile spaCy, Scrapy & co. from source (≈ 9 s a start).
+UV_INSTALL := $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python
 SHARED ?= ../shared
 
 .PHONY: install demo test test-fast lint-imports serve eval bench stress train cv system-deps clean-data readme-assets
@@ -10,9 +13,7 @@ SHARED ?= ../shared
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv resolves and installs the pinned set in seconds; plain pip is the fallback.
-	# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every command and
-	# crawl process would otherwise recompile spaCy, Scrapy & co. from source (≈ 9 s a start).
-	($(BIN)/python -m pip install -q uv==0.13.8 && $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[test]') \
+	($(BIN)/python -m pip install -q uv==0.13.8 && $(UV_INSTALL) -e '.[test]') \
 	  || $(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
@@ -50,7 +51,7 @@ stress: install system-deps
 
 # Rebuild every learned component from the annotated corpus (fixed seeds; reads ../shared by path).
 # The [train] extra (scikit-learn) is needed to fit, not to run, the learned steps.
-TRAIN_DEPS = $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[train]' 2>/dev/null || $(BIN)/python -m pip install -q -e '.[train]'
+TRAIN_DEPS = $(UV_INSTALL) -e '.[train]' 2>/dev/null || $(BIN)/python -m pip install -q -e '.[train]'
 
 train: install
 	$(TRAIN_DEPS)
